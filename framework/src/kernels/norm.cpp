@@ -79,21 +79,22 @@ void batch_norm_forward(const BatchNormDims& dims, bool training, float eps, con
 
 void batch_norm_backward(const BatchNormDims& dims, float eps, const float* src,
                          const float* diff_dst, const float* mean, const float* variance,
-                         const float* scale, bool use_shift, float* diff_src, float* diff_scale,
-                         float* diff_shift) {
+                         const float* scale, const float* shift, float* diff_src,
+                         float* diff_scale, float* diff_shift) {
     if (dims.n * dims.c * dims.spatial == 0) return;
     static PrimitiveCache<BatchNormBackward> cache;
+    const bool use_shift = shift != nullptr;
     const flags_t flags = affine_flags(scale != nullptr, use_shift);
-    // prop_kind::backward also produces diff_scale/diff_shift; skip that work when nobody asked.
-    const bool want_params = (scale && diff_scale) || (use_shift && diff_shift);
-    const std::string key =
-        key_of(dims.n, dims.c, dims.spatial, eps, static_cast<int>(flags), want_params);
+    // oneDNN 2.6 implements backward_data only without scale/shift: with either,
+    // prop_kind::backward computes their gradients too, wanted or not.
+    const bool affine = flags != flags_t::none;
+    const std::string key = key_of(dims.n, dims.c, dims.spatial, eps, static_cast<int>(flags));
     guarded("batch_normalization_backward", key, [&] {
         BatchNormBackward& e = cache.get(key, [&] {
             // The backward descriptor is hinted by the training forward it differentiates.
             BatchNormForward hint = make_bn_forward(dims, /*training=*/true, eps, flags);
             const auto prop =
-                want_params ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
+                affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data;
             auto d = dnnl::batch_normalization_backward::desc(prop, data_desc(dims),
                                                               data_desc(dims), eps, flags);
             auto pd = dnnl::batch_normalization_backward::primitive_desc(d, engine(), hint.pd);
@@ -101,14 +102,13 @@ void batch_norm_backward(const BatchNormDims& dims, float eps, const float* src,
         });
         const auto data = data_desc(dims);
         const auto channels = vector_desc(dims.c);
-        // prop_kind::backward writes both parameter gradients; a caller wanting only one gets
-        // the other into scratch.
+        // A parameter gradient nobody asked for goes to scratch.
         std::vector<float> scratch_scale, scratch_shift;
-        if (want_params && scale && !diff_scale) {
+        if (scale && !diff_scale) {
             scratch_scale.resize(static_cast<size_t>(dims.c));
             diff_scale = scratch_scale.data();
         }
-        if (want_params && use_shift && !diff_shift) {
+        if (use_shift && !diff_shift) {
             scratch_shift.resize(static_cast<size_t>(dims.c));
             diff_shift = scratch_shift.data();
         }
@@ -118,8 +118,10 @@ void batch_norm_backward(const BatchNormDims& dims, float eps, const float* src,
                                                    {DNNL_ARG_VARIANCE, wrap(channels, variance)},
                                                    {DNNL_ARG_DIFF_SRC, wrap(data, diff_src)}};
         if (scale) args.emplace(DNNL_ARG_SCALE, wrap(channels, scale));
-        if (want_params && scale) args.emplace(DNNL_ARG_DIFF_SCALE, wrap(channels, diff_scale));
-        if (want_params && use_shift)
+        // The shift does not enter the gradient, but oneDNN requires it with use_shift.
+        if (shift) args.emplace(DNNL_ARG_SHIFT, wrap(channels, shift));
+        if (scale) args.emplace(DNNL_ARG_DIFF_SCALE, wrap(channels, diff_scale));
+        if (use_shift)
             args.emplace(DNNL_ARG_DIFF_SHIFT, wrap(channels, diff_shift));
         e.prim.execute(stream(), args);
         stream().wait();

@@ -21,15 +21,15 @@ void batch_norm_forward(const BatchNormDims& dims, bool training, float eps,
                         float* variance,     // (C): out in training, in otherwise
                         float* dst);         // (N, C, spatial)
 
-/// The gradient of a training-mode forward (oneDNN batch_normalization_backward). diff_scale /
-/// diff_shift may be null when not wanted; `use_shift` must say whether the forward had a shift.
+/// The gradient of a training-mode forward (oneDNN batch_normalization_backward). scale/shift
+/// are the forward's (null when it had none); diff_scale / diff_shift may be null when not wanted.
 void batch_norm_backward(const BatchNormDims& dims, float eps,
                          const float* src,       // (N, C, spatial)
                          const float* diff_dst,  // (N, C, spatial)
                          const float* mean,      // (C) batch mean saved by the forward
                          const float* variance,  // (C) biased batch variance saved by the forward
                          const float* scale,     // (C) or null
-                         bool use_shift,
+                         const float* shift,     // (C) or null
                          float* diff_src,        // (N, C, spatial)
                          float* diff_scale,      // (C) or null
                          float* diff_shift);     // (C) or null
