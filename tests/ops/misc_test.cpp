@@ -112,6 +112,10 @@ TEST_CASE("maxout: max over groups of consecutive channels", "[op]") {
             }
 }
 
+TEST_CASE("maxout: an empty batch gives an empty result", "[op]") {
+    CHECK(maxout(Tensor::zeros({0, 4, 2, 2}), 2).shape() == Shape{0, 2, 2, 2});
+}
+
 TEST_CASE("maxout: on a tie the first maximum takes the gradient", "[op][autograd]") {
     Tensor x = Tensor::from_vector({1, 4}, {3, 3, 1, 2});
     x.requires_grad_();

@@ -76,6 +76,10 @@ TEST_CASE("batch_norm: training gradients match the reference backward", "[op][a
     GANTRY_REQUIRE_CHECK(all_close(grads[0], gx, 1e-4, 1e-3));
     GANTRY_REQUIRE_CHECK(all_close(grads[1], gw, 1e-4, 1e-3));
     GANTRY_REQUIRE_CHECK(all_close(grads[2], gb, 1e-4, 1e-3));
+    // Only x wanted: oneDNN still writes the parameter gradients, into scratch.
+    const Tensor gx_only = autograd::grad({batch_norm(x, w, b, {}, {}, true)}, {x},
+                                          {.grad_outputs = {g}})[0];
+    GANTRY_REQUIRE_CHECK(all_close(gx_only, gx, 1e-4, 1e-3));
 }
 
 TEST_CASE("batch_norm: gradients match finite differences in training and eval",
@@ -201,7 +205,7 @@ TEST_CASE("layer_norm: forward matches the reference kernel", "[op]") {
 
 TEST_CASE("layer_norm: gradients of first and second order match finite differences",
           "[op][autograd]") {
-    const Shape shape = GENERATE(Shape{1, 4}, Shape{3, 5}, Shape{2, 3, 2, 2});
+    const Shape shape = GENERATE(Shape{1, 4}, Shape{3, 5}, Shape{2, 2, 1, 3});
     INFO(shape);
     const Shape sample(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
     const std::vector<std::pair<const char*, OpFn>> cases = {

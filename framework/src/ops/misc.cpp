@@ -52,7 +52,9 @@ MaxoutDims maxout_dims(const char* op, const Tensor& x, int64_t pieces) {
     GANTRY_CHECK(pieces >= 1, op, ": pieces must be >= 1, got ", pieces);
     GANTRY_CHECK_AS(ShapeError, x.size(1) % pieces == 0, op, ": axis 1 of x must be divisible by ",
                     "pieces = ", pieces, ", got ", x.shape());
-    return {x.size(0), x.size(1) / pieces, pieces, x.numel() / (x.size(0) * x.size(1))};
+    int64_t inner = 1;  // a product, not numel / (N * C): N or C may be 0
+    for (int i = 2; i < x.rank(); ++i) inner *= x.size(i);
+    return {x.size(0), x.size(1) / pieces, pieces, inner};
 }
 
 Shape maxout_shape(const Tensor& x, int64_t pieces) {
