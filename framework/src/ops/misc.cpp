@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Classification and discriminator helpers: one_hot, embedding, maxout, dropout. None has a
-// oneDNN primitive that fits (gathers, scatters, argmax), so the kernels are plain loops here.
+// Classification and discriminator helpers: one_hot, embedding, maxout, dropout. oneDNN 2.6 has
+// no gather or scatter, and its reduction_max returns no argmax, which maxout's gradient needs:
+// the kernels are plain loops here, and maxout's forward shares the argmax with its gradients so
+// both always agree on which piece won.
 #include "ops/misc.hpp"
 
 #include <algorithm>
