@@ -64,7 +64,7 @@ TEST_CASE("embedding: rows of the table, as one_hot times the table", "[op]") {
     GANTRY_REQUIRE_CHECK(all_close(y, expected, 0, 0));
 }
 
-TEST_CASE("embedding: repeated labels accumulate their gradients; unused rows get zero",
+TEST_CASE("embedding: repeated labels accumulate their gradients, unused rows get zero",
           "[op][autograd]") {
     const Tensor labels = Tensor::from_vector({3}, {2, 0, 2});
     Tensor table = random_tensor({4, 2}, 2);
@@ -192,7 +192,7 @@ TEST_CASE("dropout: gradients of first and second order match finite differences
     GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({3, 5}, 9)}));
 }
 
-TEST_CASE("dropout: p outside [0, 1) is refused", "[op][errors]") {
+TEST_CASE("dropout: p below 0 or from 1 up is refused", "[op][errors]") {
     Rng rng(3);
     const Tensor x = Tensor::zeros({2, 2});
     CHECK_THROWS_WITH(dropout(x, 1.f, true, rng), Catch::Contains("dropout: p must be in [0, 1), got 1"));
