@@ -76,6 +76,27 @@ std::vector<Tensor> batch_norm_training_grads(const BackwardContext& ctx, const 
     if (ctx.needs(2)) grads[2] = first_order_only(grad_b, g, x, weight);
     return grads;
 }
+
+/// layer_norm's rule in ops. The statistics are recomputed from x (not taken from the kernel) so
+/// that the gradient is differentiable in x again, as a gradient penalty needs.
+std::vector<Tensor> layer_norm_grads(const BackwardContext& ctx, const Tensor& x,
+                                     const Tensor& weight, const Tensor& bias, float eps) {
+    const Tensor g = flatten(ctx.grad(), 1);  // (N, D)
+    std::vector<Tensor> grads(3);
+    if (ctx.needs(2)) grads[2] = reshape(sum(g, {0}), bias.shape().dims());
+    if (!ctx.needs(0) && !ctx.needs(1)) return grads;
+    const Tensor xf = flatten(x, 1);
+    const Tensor centred = xf - mean(xf, {1}, true);
+    const Tensor rstd = pow(mean(square(centred), {1}, true) + eps, -0.5f);  // (N, 1)
+    const Tensor xhat = centred * rstd;
+    if (ctx.needs(1)) grads[1] = reshape(sum(g * xhat, {0}), weight.shape().dims());
+    if (ctx.needs(0)) {
+        const Tensor gh = weight.defined() ? g * reshape(weight, {1, g.size(1)}) : g;
+        const Tensor gx = rstd * (gh - mean(gh, {1}, true) - xhat * mean(gh * xhat, {1}, true));
+        grads[0] = reshape(gx, x.shape().dims());
+    }
+    return grads;
+}
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
@@ -144,25 +165,9 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     kernels::layer_norm_forward(n, d, eps, x.data(), data_or_null(weight), data_or_null(bias),
                                 y.data());
     return record("layer_norm", y, {x, weight, bias},
-                  [x, weight, bias, eps, d](const BackwardContext& ctx) {
-        const Tensor g = flatten(ctx.grad(), 1);  // (N, D)
-        std::vector<Tensor> grads(3);
-        if (ctx.needs(2)) grads[2] = reshape(sum(g, {0}), bias.shape().dims());
-        if (!ctx.needs(0) && !ctx.needs(1)) return grads;
-        // The statistics are recomputed from x with ops (not taken from the kernel) so that the
-        // gradient is differentiable in x again.
-        const Tensor xf = flatten(x, 1);
-        const Tensor centred = xf - mean(xf, {1}, true);
-        const Tensor rstd = pow(mean(square(centred), {1}, true) + eps, -0.5f);  // (N, 1)
-        const Tensor xhat = centred * rstd;
-        if (ctx.needs(1)) grads[1] = reshape(sum(g * xhat, {0}), weight.shape().dims());
-        if (ctx.needs(0)) {
-            const Tensor gh = weight.defined() ? g * reshape(weight, {1, d}) : g;
-            const Tensor gx = rstd * (gh - mean(gh, {1}, true) - xhat * mean(gh * xhat, {1}, true));
-            grads[0] = reshape(gx, x.shape().dims());
-        }
-        return grads;
-    });
+                  [x, weight, bias, eps](const BackwardContext& ctx) {
+                      return layer_norm_grads(ctx, x, weight, bias, eps);
+                  });
 }
 
 }  // namespace gantry
