@@ -139,6 +139,14 @@ void fill_zero(float* p, int64_t count) {
     if (p != nullptr && count > 0) std::memset(p, 0, static_cast<size_t>(count) * sizeof(float));
 }
 
+// An empty sum over input channels (oneDNN rejects zero-sized dims): y is just the bias.
+// y: (n, channels, pixels)
+void fill_bias(float* y, const float* bias, int64_t n, int64_t channels, int64_t pixels) {
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < channels; ++c)
+            std::fill_n(y + (i * channels + c) * pixels, pixels, bias != nullptr ? bias[c] : 0.f);
+}
+
 // ---- forward ---------------------------------------------------------------------------------
 
 struct ForwardEntry : EntryBase {
@@ -259,6 +267,7 @@ TransposeEntry make_transpose(const ConvGeometry& g, bool with_bias) {
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, const float* bias,
                     float* y) {
     if (g.n == 0 || g.c_out == 0 || g.ho == 0 || g.wo == 0) return;
+    if (g.c_in == 0) return fill_bias(y, bias, g.n, g.c_out, g.ho * g.wo);
     static PrimitiveCache<ForwardEntry> cache;
     const bool with_bias = bias != nullptr;
     const std::string key = key_of(g.key(), with_bias);
@@ -320,6 +329,7 @@ void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float
 void conv_transpose2d_forward(const ConvGeometry& g, const float* x, const float* weight,
                               const float* bias, float* y) {
     if (g.n == 0 || g.c_in == 0 || g.h == 0 || g.w == 0) return;
+    if (g.c_out == 0) return fill_bias(y, bias, g.n, g.c_in, g.h * g.w);
     static PrimitiveCache<TransposeEntry> cache;
     const bool with_bias = bias != nullptr;
     const std::string key = key_of(g.key(), with_bias);
