@@ -72,9 +72,7 @@ TEST_CASE("gradient penalty: d(penalty)/d(critic weights) matches finite differe
     const std::vector<Tensor> weights = critic_weights(head);
     REQUIRE(closest_to_kink(weights, b) > 0.01f);
 
-    const OpFn penalty = [&](const std::vector<Tensor>& w) {
-        return gradient_penalty(w, b, head);
-    };
+    const OpFn penalty = [&](const std::vector<Tensor>& w) { return gradient_penalty(w, b, head); };
     CheckOptions o;
     o.eps = 1e-3;  // pre-activations move by less than eps * sum|x_hat| < the kink margin
     o.atol = 3e-3;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The convolution family: every direction against the naive reference on odd shapes, gradients of
 // first and second order against finite differences, frozen weights, and the shape errors.
+#include "kernels/conv.hpp"
+
 #include <sstream>
 
 #include "gantry/autograd.hpp"
 #include "gantry/ops.hpp"
-#include "kernels/conv.hpp"
 #include "kernels/reference/conv_reference.hpp"
 #include "support/op_case.hpp"
 
@@ -55,16 +56,16 @@ Shape w_shape(const ConvGeometry& g) { return Shape{g.c_out, g.c_in, g.kh, g.kw}
 
 std::vector<ConvCase> forward_cases() {
     return {
-        {1, 1, 5, 5, 1, 3, 3, params(1, 1, 0, 0), true},         // channels 1, batch 1
-        {2, 3, 7, 5, 4, 3, 3, params(2, 2, 1, 1), false},        // odd, non-square, stride 2
-        {2, 3, 8, 6, 5, 3, 2, params(1, 1, 2, 2, 2, 2), true},   // dilation 2, padding 2
-        {1, 3, 9, 7, 16, 4, 4, params(2, 2, 1, 1), true},        // DCGAN's k4 s2 p1 on RGB
-        {2, 2, 5, 4, 3, 3, 3, params(2, 1, 0, 1, 1, 2), true},   // a different value per axis
-        {1, 2, 6, 7, 3, 3, 3, params(2, 2, 0, 0), false},        // floor drops a row and a column
-        {1, 3, 5, 5, 2, 5, 5, params(1, 1, 0, 0), true},         // kernel covers the image
-        {3, 16, 6, 6, 8, 1, 1, params(1, 1, 0, 0), true},        // 1x1, blocked channels
-        {2, 17, 5, 4, 33, 3, 3, params(1, 1, 1, 1), true},       // channels off the block size
-        {4, 64, 8, 8, 128, 4, 4, params(2, 2, 1, 1), false},     // a DCGAN critic layer
+        {1, 1, 5, 5, 1, 3, 3, params(1, 1, 0, 0), true},        // channels 1, batch 1
+        {2, 3, 7, 5, 4, 3, 3, params(2, 2, 1, 1), false},       // odd, non-square, stride 2
+        {2, 3, 8, 6, 5, 3, 2, params(1, 1, 2, 2, 2, 2), true},  // dilation 2, padding 2
+        {1, 3, 9, 7, 16, 4, 4, params(2, 2, 1, 1), true},       // DCGAN's k4 s2 p1 on RGB
+        {2, 2, 5, 4, 3, 3, 3, params(2, 1, 0, 1, 1, 2), true},  // a different value per axis
+        {1, 2, 6, 7, 3, 3, 3, params(2, 2, 0, 0), false},       // floor drops a row and a column
+        {1, 3, 5, 5, 2, 5, 5, params(1, 1, 0, 0), true},        // kernel covers the image
+        {3, 16, 6, 6, 8, 1, 1, params(1, 1, 0, 0), true},       // 1x1, blocked channels
+        {2, 17, 5, 4, 33, 3, 3, params(1, 1, 1, 1), true},      // channels off the block size
+        {4, 64, 8, 8, 128, 4, 4, params(2, 2, 1, 1), false},    // a DCGAN critic layer
     };
 }
 
@@ -103,8 +104,8 @@ TEST_CASE("conv2d_input_grad: matches the reference backward-data", "[op]") {
         const Inputs in = inputs_for(c, g, 2);
         Tensor expected = Tensor::empty(x_shape(g));
         reference::conv2d_backward_data(g, in.dy.data(), in.w.data(), expected.data());
-        GANTRY_REQUIRE_CHECK(all_close(conv2d_input_grad(in.dy, in.w, x_shape(g), c.p), expected,
-                                       kAtol, kRtol));
+        GANTRY_REQUIRE_CHECK(
+            all_close(conv2d_input_grad(in.dy, in.w, x_shape(g), c.p), expected, kAtol, kRtol));
     }
 }
 
@@ -116,12 +117,13 @@ TEST_CASE("conv2d_weight_grad: matches the reference backward-weights", "[op]") 
         Tensor expected = Tensor::empty(w_shape(g));
         reference::conv2d_backward_weights(g, in.dy.data(), in.x.data(), expected.data(), nullptr);
         // Sums over the batch and every output pixel: larger than the forward's.
-        GANTRY_REQUIRE_CHECK(all_close(conv2d_weight_grad(in.dy, in.x, w_shape(g), c.p), expected,
-                                       1e-3, kRtol));
+        GANTRY_REQUIRE_CHECK(
+            all_close(conv2d_weight_grad(in.dy, in.x, w_shape(g), c.p), expected, 1e-3, kRtol));
     }
 }
 
-TEST_CASE("conv2d: first-order backward matches the reference with the bias fused", "[op][autograd]") {
+TEST_CASE("conv2d: first-order backward matches the reference with the bias fused",
+          "[op][autograd]") {
     for (const ConvCase& c : forward_cases()) {
         INFO(describe(c));
         const ConvGeometry g = geometry_of(c);
@@ -149,9 +151,9 @@ TEST_CASE("conv_transpose2d: forward matches the reference", "[op]") {
         bool bias;
     };
     const std::vector<TransposeCase> cases = {
-        {2, 8, 1, 1, 16, 4, 4, params(1, 1, 0, 0), {0, 0}, false},  // DCGAN's first layer
-        {2, 16, 4, 4, 3, 4, 4, params(2, 2, 1, 1), {0, 0}, true},   // DCGAN's k4 s2 p1 to RGB
-        {1, 3, 5, 4, 2, 3, 3, params(2, 2, 1, 1), {1, 1}, true},    // output_padding
+        {2, 8, 1, 1, 16, 4, 4, params(1, 1, 0, 0), {0, 0}, false},       // DCGAN's first layer
+        {2, 16, 4, 4, 3, 4, 4, params(2, 2, 1, 1), {0, 0}, true},        // DCGAN's k4 s2 p1 to RGB
+        {1, 3, 5, 4, 2, 3, 3, params(2, 2, 1, 1), {1, 1}, true},         // output_padding
         {2, 2, 3, 5, 1, 3, 2, params(1, 2, 0, 1, 2, 1), {0, 1}, false},  // dilation, channels 1
         {1, 17, 3, 3, 33, 3, 3, params(2, 2, 1, 1), {1, 0}, true},  // channels off the block size
     };
@@ -186,24 +188,30 @@ TEST_CASE("conv_transpose2d: forward matches the reference", "[op]") {
 
 TEST_CASE("conv2d: gradients of first and second order match finite differences",
           "[op][autograd]") {
-    const Conv2dParams p = GENERATE(params(1, 1, 0, 0), params(2, 2, 1, 1), params(1, 2, 1, 0, 2, 1));
-    INFO("stride (" << p.stride[0] << ", " << p.stride[1] << ") dilation (" << p.dilation[0]
-                    << ", " << p.dilation[1] << ")");
+    const Conv2dParams p =
+        GENERATE(params(1, 1, 0, 0), params(2, 2, 1, 1), params(1, 2, 1, 0, 2, 1));
+    INFO("stride (" << p.stride[0] << ", " << p.stride[1] << ") dilation (" << p.dilation[0] << ", "
+                    << p.dilation[1] << ")");
     SECTION("with bias") {
-        const OpFn f = [&](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], p); };
-        GANTRY_REQUIRE_CHECK(gradcheck(f, {random_tensor({2, 2, 5, 4}, 8),
-                                           random_tensor({3, 2, 3, 3}, 9), random_tensor({3}, 10)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 2, 5, 4}, 11),
-                                               random_tensor({3, 2, 3, 3}, 12),
-                                               random_tensor({3}, 13)}));
+        const OpFn f = [&](const std::vector<Tensor>& in) {
+            return conv2d(in[0], in[1], in[2], p);
+        };
+        GANTRY_REQUIRE_CHECK(
+            gradcheck(f, {random_tensor({2, 2, 5, 4}, 8), random_tensor({3, 2, 3, 3}, 9),
+                          random_tensor({3}, 10)}));
+        GANTRY_REQUIRE_CHECK(
+            gradgradcheck(f, {random_tensor({2, 2, 5, 4}, 11), random_tensor({3, 2, 3, 3}, 12),
+                              random_tensor({3}, 13)}));
     }
     SECTION("without bias, through a non-linearity") {
         // tanh gives conv2d non-zero second derivatives in x and weight alike.
-        const OpFn f = [&](const std::vector<Tensor>& in) { return tanh(conv2d(in[0], in[1], {}, p)); };
+        const OpFn f = [&](const std::vector<Tensor>& in) {
+            return tanh(conv2d(in[0], in[1], {}, p));
+        };
         GANTRY_REQUIRE_CHECK(
             gradcheck(f, {random_tensor({2, 3, 5, 4}, 14), random_tensor({2, 3, 3, 3}, 15)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(
-            f, {random_tensor({2, 3, 5, 4}, 16, -0.5f, 0.5f), random_tensor({2, 3, 3, 3}, 17, -0.5f, 0.5f)}));
+        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3, 5, 4}, 16, -0.5f, 0.5f),
+                                               random_tensor({2, 3, 3, 3}, 17, -0.5f, 0.5f)}));
     }
 }
 
@@ -240,11 +248,12 @@ TEST_CASE("conv_transpose2d: gradients of first and second order match finite di
         const OpFn f = [&](const std::vector<Tensor>& in) {
             return conv_transpose2d(in[0], in[1], in[2], p, {1, 0});
         };
-        GANTRY_REQUIRE_CHECK(gradcheck(f, {random_tensor({2, 3, 3, 2}, 26),
-                                           random_tensor({3, 2, 3, 3}, 27), random_tensor({2}, 28)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3, 3, 2}, 29),
-                                               random_tensor({3, 2, 3, 3}, 30),
-                                               random_tensor({2}, 31)}));
+        GANTRY_REQUIRE_CHECK(
+            gradcheck(f, {random_tensor({2, 3, 3, 2}, 26), random_tensor({3, 2, 3, 3}, 27),
+                          random_tensor({2}, 28)}));
+        GANTRY_REQUIRE_CHECK(
+            gradgradcheck(f, {random_tensor({2, 3, 3, 2}, 29), random_tensor({3, 2, 3, 3}, 30),
+                              random_tensor({2}, 31)}));
     }
     SECTION("through a non-linearity") {
         const OpFn f = [&](const std::vector<Tensor>& in) {
@@ -290,8 +299,9 @@ TEST_CASE("conv2d: bad shapes name the op, the shapes and what was expected", "[
     REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 2, 3, 3})),
                         Catch::Contains("conv2d: x (2, 3, 5, 5) has 3 channels but weight "
                                         "(4, 2, 3, 3) expects Cin = 2"));
-    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor::zeros({3})),
-                        Catch::Contains("conv2d: bias must be (4) for weight (4, 3, 3, 3), got (3)"));
+    REQUIRE_THROWS_WITH(
+        conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor::zeros({3})),
+        Catch::Contains("conv2d: bias must be (4) for weight (4, 3, 3, 3), got (3)"));
     REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 7, 7})),
                         Catch::Contains("conv2d: output size must be > 0"));
     REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, params(1, 1, 0, 0, 3, 3)),
@@ -314,7 +324,8 @@ TEST_CASE("conv2d_input_grad and conv2d_weight_grad: bad shapes are reported", "
         Catch::Contains("conv2d_weight_grad: grad must be (2, 4, 3, 3)"));
     REQUIRE_THROWS_WITH(
         conv2d_weight_grad(Tensor::zeros({2, 4, 3, 3}), Tensor::zeros({2, 3, 5, 5}), {4, 3, 3}, {}),
-        Catch::Contains("conv2d_weight_grad: weight must be 4-D (Cout, Cin, kH, kW), got (4, 3, 3)"));
+        Catch::Contains(
+            "conv2d_weight_grad: weight must be 4-D (Cout, Cin, kH, kW), got (4, 3, 3)"));
 }
 
 TEST_CASE("conv_transpose2d: bad shapes are reported", "[op]") {
@@ -322,17 +333,32 @@ TEST_CASE("conv_transpose2d: bad shapes are reported", "[op]") {
     REQUIRE_THROWS_WITH(conv_transpose2d(x, Tensor::zeros({4, 3, 4, 4})),
                         Catch::Contains("conv_transpose2d: x (2, 8, 4, 4) has 8 channels but "
                                         "weight (4, 3, 4, 4) expects Cin = 4"));
-    REQUIRE_THROWS_WITH(conv_transpose2d(x, Tensor::zeros({8, 3, 4})),
-                        Catch::Contains("conv_transpose2d: weight must be 4-D (Cin, Cout, kH, kW)"));
+    REQUIRE_THROWS_WITH(
+        conv_transpose2d(x, Tensor::zeros({8, 3, 4})),
+        Catch::Contains("conv_transpose2d: weight must be 4-D (Cin, Cout, kH, kW)"));
     REQUIRE_THROWS_WITH(conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), Tensor::zeros({8})),
                         Catch::Contains("conv_transpose2d: bias must be (3)"));
     REQUIRE_THROWS_WITH(
         conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), {}, params(2, 2, 1, 1), {2, 0}),
         Catch::Contains("conv_transpose2d: output_padding must be in [0, stride), got (2, 0)"));
-    REQUIRE_THROWS_WITH(
-        conv_transpose2d(Tensor::zeros({1, 8, 1, 1}), Tensor::zeros({8, 3, 1, 1}), {},
-                         params(1, 1, 1, 1)),
-        Catch::Contains("conv_transpose2d: output size must be > 0"));
+    REQUIRE_THROWS_WITH(conv_transpose2d(Tensor::zeros({1, 8, 1, 1}), Tensor::zeros({8, 3, 1, 1}),
+                                         {}, params(1, 1, 1, 1)),
+                        Catch::Contains("conv_transpose2d: output size must be > 0"));
     CHECK(conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), {}, params(2, 2, 1, 1)).shape() ==
           Shape{2, 3, 8, 8});
+}
+
+TEST_CASE("conv2d: an empty batch or zero input channels give empty or bias-only outputs",
+          "[op]") {
+    const Tensor bias = Tensor::from_vector({3}, {1.f, 2.f, 3.f});
+    const Tensor y = conv2d(Tensor::zeros({2, 0, 5, 5}), Tensor::zeros({3, 0, 3, 3}), bias);
+    REQUIRE(y.shape() == Shape{2, 3, 3, 3});
+    CHECK(y.data()[0] == 1.f);
+    CHECK(y.data()[y.numel() - 1] == 3.f);
+    CHECK(conv2d(Tensor::zeros({0, 2, 5, 5}), Tensor::zeros({3, 2, 3, 3})).shape() ==
+          Shape{0, 3, 3, 3});
+    const Tensor t =
+        conv_transpose2d(Tensor::zeros({1, 0, 3, 3}), Tensor::zeros({0, 3, 3, 3}), bias);
+    REQUIRE(t.shape() == Shape{1, 3, 5, 5});
+    CHECK(t.data()[t.numel() - 1] == 3.f);
 }

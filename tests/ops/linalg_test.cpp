@@ -44,8 +44,8 @@ TEST_CASE("linear: forward matches the reference with and without bias", "[op]")
     const Tensor w = random_tensor({c.n, c.k}, 5);
     const Tensor b = with_bias ? random_tensor({c.n}, 6) : Tensor();
     Tensor expected = Tensor::empty(Shape{c.m, c.n});
-    reference::matmul(x.data(), w.data(), with_bias ? b.data() : nullptr, expected.data(), c.m,
-                      c.n, c.k, false, true);
+    reference::matmul(x.data(), w.data(), with_bias ? b.data() : nullptr, expected.data(), c.m, c.n,
+                      c.k, false, true);
     GANTRY_REQUIRE_CHECK(all_close(linear(x, w, b), expected, 1e-5, 1e-5));
 }
 
@@ -110,8 +110,9 @@ TEST_CASE("linear: bad shapes name the op, the shapes and what was expected", "[
                                         "expects 5"));
     REQUIRE_THROWS_WITH(linear(x, Tensor::zeros({4, 3}), Tensor::zeros({3})),
                         Catch::Contains("linear: bias must be (4) for weight (4, 3), got (3)"));
-    REQUIRE_THROWS_WITH(linear(Tensor::zeros({2, 3, 1, 1}), Tensor::zeros({4, 3})),
-                        Catch::Contains("linear: x must be 2-D (N, in_features), got (2, 3, 1, 1)"));
+    REQUIRE_THROWS_WITH(
+        linear(Tensor::zeros({2, 3, 1, 1}), Tensor::zeros({4, 3})),
+        Catch::Contains("linear: x must be 2-D (N, in_features), got (2, 3, 1, 1)"));
     REQUIRE_THROWS_WITH(linear(x, Tensor::zeros({3})),
                         Catch::Contains("linear: weight must be 2-D (out_features, in_features)"));
 }

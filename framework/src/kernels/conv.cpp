@@ -47,8 +47,8 @@ DnnlGeometry dnnl_geometry(const ConvGeometry& g) {
         // PyTorch floors the output size, so the right padding actually read can be smaller
         // than the left; oneDNN wants it exact up to stride - 1, and never negative here.
         const int64_t span = g.dilation[i] * (k[i] - 1) + 1;
-        d.pad_r.push_back(std::max<int64_t>(0, (out[i] - 1) * g.stride[i] + span - in[i] -
-                                                   g.padding[i]));
+        d.pad_r.push_back(
+            std::max<int64_t>(0, (out[i] - 1) * g.stride[i] + span - in[i] - g.padding[i]));
     }
     return d;
 }
@@ -80,8 +80,8 @@ dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool
     // forward_training, so that the layouts agree with the backward primitives it hints.
     const dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, x_dims_any(g),
-        w_dims_any(g), with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g), d.strides,
-        d.dilates, d.pad_l, d.pad_r);
+        w_dims_any(g), with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g), d.strides, d.dilates,
+        d.pad_l, d.pad_r);
     return {desc, user_scratchpad(), engine()};
 }
 
@@ -212,8 +212,8 @@ BackwardWeightsEntry make_backward_weights(const ConvGeometry& g, bool with_bias
         dnnl::algorithm::convolution_direct, x_dims_any(g), w_dims_any(g),
         with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g), d.strides, d.dilates, d.pad_l,
         d.pad_r);
-    const dnnl::convolution_backward_weights::primitive_desc pd(
-        desc, user_scratchpad(), engine(), forward_pd(g, with_bias));
+    const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(), engine(),
+                                                                forward_pd(g, with_bias));
     BackwardWeightsEntry e;
     e.prim = dnnl::convolution_backward_weights(pd);
     e.dy = Edge::make(y_plain(g), pd.diff_dst_desc(), true);
@@ -301,8 +301,8 @@ void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w
     });
 }
 
-void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float* x,
-                             float* dweight, float* dbias) {
+void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dweight,
+                             float* dbias) {
     if (g.c_out == 0) return;
     if (g.n == 0 || g.c_in == 0) {  // an empty batch contributes nothing
         fill_zero(dweight, g.c_out * g.c_in * g.kh * g.kw);

@@ -45,8 +45,8 @@ void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w
 /// x:       (n, c_in, h, w)
 /// dweight: (c_out, c_in, kh, kw), overwritten
 /// dbias:   (c_out) or null, overwritten
-void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float* x,
-                             float* dweight, float* dbias);
+void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dweight,
+                             float* dbias);
 
 /// The transposed convolution (PyTorch's conv_transpose2d) of the forward geometry `g` read
 /// backwards: its input is g's output side, its output g's input side, plus a bias.

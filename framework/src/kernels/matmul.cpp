@@ -28,14 +28,14 @@ MatmulEntry make_matmul(int64_t m, int64_t n, int64_t k, bool trans_a, bool tran
     // A transpose is the same buffer described column-major (ba): oneDNN reads it in place.
     const dnnl::memory::desc a_md({m, k}, dt::f32, trans_a ? tag::ba : tag::ab);
     const dnnl::memory::desc b_md({k, n}, dt::f32, trans_b ? tag::ba : tag::ab);
-    const dnnl::memory::desc bias_md = with_bias ? dnnl::memory::desc({1, n}, dt::f32, tag::ab)
-                                                 : dnnl::memory::desc();
+    const dnnl::memory::desc bias_md =
+        with_bias ? dnnl::memory::desc({1, n}, dt::f32, tag::ab) : dnnl::memory::desc();
     const dnnl::memory::desc c_md({m, n}, dt::f32, tag::ab);
     // A user scratchpad lives in the entry, so executing allocates nothing.
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    const auto pd = dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, bias_md, c_md),
-                                                 attr, engine());
+    const auto pd =
+        dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), attr, engine());
     MatmulEntry e;
     e.prim = dnnl::matmul(pd);
     e.a = dnnl::memory(a_md, engine(), nullptr);

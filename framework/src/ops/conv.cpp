@@ -5,8 +5,9 @@
 // (conv2d_input_grad, conv2d_weight_grad), each bilinear in (grad, other operand): their rules
 // are conv2d, conv2d_input_grad and conv2d_weight_grad again. The family is closed under
 // differentiation, which is what a gradient penalty through a conv critic needs.
-#include "gantry/autograd.hpp"
 #include "kernels/conv.hpp"
+
+#include "gantry/autograd.hpp"
 #include "ops/op_utils.hpp"
 
 namespace gantry {
@@ -28,9 +29,9 @@ void check_params(const char* op, const Conv2dParams& p) {
 }
 
 std::string params_str(const Conv2dParams& p) {
-    return detail::concat("stride (", p.stride[0], ", ", p.stride[1], "), padding (",
-                          p.padding[0], ", ", p.padding[1], "), dilation (", p.dilation[0], ", ",
-                          p.dilation[1], ")");
+    return detail::concat("stride (", p.stride[0], ", ", p.stride[1], "), padding (", p.padding[0],
+                          ", ", p.padding[1], "), dilation (", p.dilation[0], ", ", p.dilation[1],
+                          ")");
 }
 
 /// The forward geometry of x (N, Cin, H, W) * weight (Cout, Cin, kH, kW), checked. `x_name`
@@ -40,8 +41,8 @@ ConvGeometry geometry(const char* op, const Shape& x, const char* x_name, const 
     check_params(op, p);
     GANTRY_CHECK_AS(ShapeError, x.rank() == 4, op, ": ", x_name,
                     " must be 4-D (N, Cin, H, W), got ", x);
-    GANTRY_CHECK_AS(ShapeError, w.rank() == 4, op,
-                    ": weight must be 4-D (Cout, Cin, kH, kW), got ", w);
+    GANTRY_CHECK_AS(ShapeError, w.rank() == 4, op, ": weight must be 4-D (Cout, Cin, kH, kW), got ",
+                    w);
     GANTRY_CHECK_AS(ShapeError, x[1] == w[1], op, ": ", x_name, " ", x, " has ", x[1],
                     " channels but weight ", w, " expects Cin = ", w[1]);
     ConvGeometry g;
@@ -52,8 +53,8 @@ ConvGeometry geometry(const char* op, const Shape& x, const char* x_name, const 
                     " must have a kernel of at least 1x1");
     g.ho = g.out_extent(g.h, 0);
     g.wo = g.out_extent(g.w, 1);
-    GANTRY_CHECK_AS(ShapeError, g.ho > 0 && g.wo > 0, op, ": output size must be > 0, but ",
-                    x_name, " ", x, " with kernel ", g.kh, "x", g.kw, " and ", params_str(p),
+    GANTRY_CHECK_AS(ShapeError, g.ho > 0 && g.wo > 0, op, ": output size must be > 0, but ", x_name,
+                    " ", x, " with kernel ", g.kh, "x", g.kw, " and ", params_str(p),
                     " leaves none (the dilated kernel is larger than the padded image)");
     return g;
 }
@@ -62,8 +63,8 @@ Shape y_shape(const ConvGeometry& g) { return Shape{g.n, g.c_out, g.ho, g.wo}; }
 
 void check_bias(const char* op, const Tensor& bias, int64_t channels, const Shape& weight) {
     if (!bias.defined()) return;
-    GANTRY_CHECK_AS(ShapeError, bias.shape() == Shape{channels}, op, ": bias must be (",
-                    channels, ") for weight ", weight, ", got ", bias.shape());
+    GANTRY_CHECK_AS(ShapeError, bias.shape() == Shape{channels}, op, ": bias must be (", channels,
+                    ") for weight ", weight, ", got ", bias.shape());
 }
 
 // Gradients of a bias added per channel of an (N, C, H, W) output.
@@ -88,15 +89,14 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                   [x, weight, has_bias, params, g](const BackwardContext& ctx) {
                       const Tensor& gy = ctx.grad();  // (N, Cout, Ho, Wo)
                       std::vector<Tensor> grads(has_bias ? 3 : 2);
-                      if (ctx.needs(0))
-                          grads[0] = conv2d_input_grad(gy, weight, x.shape(), params);
+                      if (ctx.needs(0)) grads[0] = conv2d_input_grad(gy, weight, x.shape(), params);
                       const bool need_b = has_bias && ctx.needs(2);
                       if (ctx.needs(1) && need_b && !autograd::grad_enabled()) {
                           // Not recorded: one backward-weights pass yields both, bias fused.
                           grads[1] = Tensor::empty(weight.shape());
                           grads[2] = Tensor::empty(Shape{g.c_out});
-                          kernels::conv2d_backward_weights(g, gy.data(), x.data(),
-                                                           grads[1].data(), grads[2].data());
+                          kernels::conv2d_backward_weights(g, gy.data(), x.data(), grads[1].data(),
+                                                           grads[2].data());
                           return grads;
                       }
                       if (ctx.needs(1))
@@ -161,13 +161,12 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
     expect_shape(x.rank() == 4, op, "x must be 4-D (N, Cin, H, W)", x);
     expect_shape(weight.rank() == 4, op, "weight must be 4-D (Cin, Cout, kH, kW)", weight);
     GANTRY_CHECK_AS(ShapeError, x.size(1) == weight.size(0), op, ": x ", x.shape(), " has ",
-                    x.size(1), " channels but weight ", weight.shape(), " expects Cin = ",
-                    weight.size(0), " (weight is (Cin, Cout, kH, kW))");
+                    x.size(1), " channels but weight ", weight.shape(),
+                    " expects Cin = ", weight.size(0), " (weight is (Cin, Cout, kH, kW))");
     for (int i = 0; i < 2; ++i)
-        GANTRY_CHECK_AS(ShapeError,
-                        output_padding[i] >= 0 && output_padding[i] < params.stride[i], op,
-                        ": output_padding must be in [0, stride), got (", output_padding[0], ", ",
-                        output_padding[1], ") with stride (", params.stride[0], ", ",
+        GANTRY_CHECK_AS(ShapeError, output_padding[i] >= 0 && output_padding[i] < params.stride[i],
+                        op, ": output_padding must be in [0, stride), got (", output_padding[0],
+                        ", ", output_padding[1], ") with stride (", params.stride[0], ", ",
                         params.stride[1], ")");
     // The conv2d whose input gradient this is: its input is our output, its output our input.
     const int64_t k[2] = {weight.size(2), weight.size(3)};
@@ -176,12 +175,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
         out[i] = (x.size(2 + i) - 1) * params.stride[i] - 2 * params.padding[i] +
                  params.dilation[i] * (k[i] - 1) + output_padding[i] + 1;
     GANTRY_CHECK_AS(ShapeError, out[0] > 0 && out[1] > 0, op, ": output size must be > 0, got (",
-                    out[0], ", ", out[1], ") for x ", x.shape(), ", weight ", weight.shape(),
-                    ", ", params_str(params));
+                    out[0], ", ", out[1], ") for x ", x.shape(), ", weight ", weight.shape(), ", ",
+                    params_str(params));
     const Shape out_shape{x.size(0), weight.size(1), out[0], out[1]};
-    const ConvGeometry g = geometry(op, out_shape, "output", Shape{weight.size(0), weight.size(1),
-                                                                    k[0], k[1]},
-                                    params);
+    const ConvGeometry g = geometry(op, out_shape, "output",
+                                    Shape{weight.size(0), weight.size(1), k[0], k[1]}, params);
     GANTRY_ASSERT(y_shape(g) == x.shape());
     check_bias(op, bias, weight.size(1), weight.shape());
 
@@ -192,14 +190,16 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
     std::vector<Tensor> inputs{x, weight};
     const bool has_bias = bias.defined();
     if (has_bias) inputs.push_back(bias);
-    return record(op, y, std::move(inputs), [x, weight, has_bias, params](const BackwardContext& ctx) {
-        const Tensor& gy = ctx.grad();  // (N, Cout, Hout, Wout)
-        std::vector<Tensor> grads(has_bias ? 3 : 2);
-        if (ctx.needs(0)) grads[0] = conv2d(gy, weight, {}, params);
-        if (ctx.needs(1)) grads[1] = conv2d_weight_grad(x, gy, weight.shape(), params);
-        if (has_bias && ctx.needs(2)) grads[2] = bias_grad(gy);
-        return grads;
-    });
+    return record(op, y, std::move(inputs),
+                  [x, weight, has_bias, params](const BackwardContext& ctx) {
+                      const Tensor& gy = ctx.grad();  // (N, Cout, Hout, Wout)
+                      std::vector<Tensor> grads(has_bias ? 3 : 2);
+                      if (ctx.needs(0)) grads[0] = conv2d(gy, weight, {}, params);
+                      if (ctx.needs(1))
+                          grads[1] = conv2d_weight_grad(x, gy, weight.shape(), params);
+                      if (has_bias && ctx.needs(2)) grads[2] = bias_grad(gy);
+                      return grads;
+                  });
 }
 
 }  // namespace gantry

@@ -30,8 +30,10 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
     return record("matmul", c, {a, b}, [a, b, trans_a, trans_b](const BackwardContext& ctx) {
         const Tensor& g = ctx.grad();
         Tensor ga, gb;
-        if (ctx.needs(0)) ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
-        if (ctx.needs(1)) gb = trans_b ? matmul(g, a, true, trans_a) : matmul(a, g, !trans_a, false);
+        if (ctx.needs(0))
+            ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
+        if (ctx.needs(1))
+            gb = trans_b ? matmul(g, a, true, trans_a) : matmul(a, g, !trans_a, false);
         return std::vector<Tensor>{ga, gb};
     });
 }
@@ -43,8 +45,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     expect_shape(weight.rank() == 2, "linear", "weight must be 2-D (out_features, in_features)",
                  weight);
     GANTRY_CHECK_AS(ShapeError, x.size(1) == weight.size(1), "linear: x ", x.shape(), " has ",
-                    x.size(1), " features but weight ", weight.shape(), " expects ",
-                    weight.size(1), " (weight is (out_features, in_features))");
+                    x.size(1), " features but weight ", weight.shape(), " expects ", weight.size(1),
+                    " (weight is (out_features, in_features))");
     const int64_t n = x.size(0), in = x.size(1), out = weight.size(0);
     if (bias.defined())
         GANTRY_CHECK_AS(ShapeError, bias.shape() == Shape{out}, "linear: bias must be (", out,
@@ -57,14 +59,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     std::vector<Tensor> inputs{x, weight};
     if (bias.defined()) inputs.push_back(bias);
     const bool has_bias = bias.defined();
-    return record("linear", y, std::move(inputs), [x, weight, has_bias](const BackwardContext& ctx) {
-        const Tensor& g = ctx.grad();  // (N, out)
-        std::vector<Tensor> grads(has_bias ? 3 : 2);
-        if (ctx.needs(0)) grads[0] = matmul(g, weight);               // (N, in)
-        if (ctx.needs(1)) grads[1] = matmul(g, x, true, false);       // (out, in)
-        if (has_bias && ctx.needs(2)) grads[2] = sum(g, {0});         // (out)
-        return grads;
-    });
+    return record("linear", y, std::move(inputs),
+                  [x, weight, has_bias](const BackwardContext& ctx) {
+                      const Tensor& g = ctx.grad();  // (N, out)
+                      std::vector<Tensor> grads(has_bias ? 3 : 2);
+                      if (ctx.needs(0)) grads[0] = matmul(g, weight);          // (N, in)
+                      if (ctx.needs(1)) grads[1] = matmul(g, x, true, false);  // (out, in)
+                      if (has_bias && ctx.needs(2)) grads[2] = sum(g, {0});    // (out)
+                      return grads;
+                  });
 }
 
 }  // namespace gantry

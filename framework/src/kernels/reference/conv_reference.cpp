@@ -18,8 +18,7 @@ void for_each_tap(const ConvGeometry& g, Tap&& tap) {
                 for (int64_t ox = 0; ox < g.wo; ++ox)
                     for (int64_t ci = 0; ci < g.c_in; ++ci)
                         for (int64_t ky = 0; ky < g.kh; ++ky) {
-                            const int64_t iy =
-                                oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
+                            const int64_t iy = oy * g.stride[0] - g.padding[0] + ky * g.dilation[0];
                             if (iy < 0 || iy >= g.h) continue;
                             for (int64_t kx = 0; kx < g.kw; ++kx) {
                                 const int64_t ix =
@@ -53,32 +52,32 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, 
             for (int64_t co = 0; co < g.c_out; ++co)
                 for (int64_t p = 0; p < g.ho * g.wo; ++p)
                     acc[static_cast<size_t>((n * g.c_out + co) * g.ho * g.wo + p)] = bias[co];
-    for_each_tap(g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky,
-                        auto kx) {
-        acc[static_cast<size_t>(y_at(g, n, co, oy, ox))] +=
-            static_cast<double>(x[x_at(g, n, ci, iy, ix)]) * weight[w_at(g, co, ci, ky, kx)];
-    });
+    for_each_tap(
+        g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky, auto kx) {
+            acc[static_cast<size_t>(y_at(g, n, co, oy, ox))] +=
+                static_cast<double>(x[x_at(g, n, ci, iy, ix)]) * weight[w_at(g, co, ci, ky, kx)];
+        });
     store(acc, y);
 }
 
 void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* weight, float* dx) {
     std::vector<double> acc(static_cast<size_t>(g.n * g.c_in * g.h * g.w), 0.0);
-    for_each_tap(g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky,
-                        auto kx) {
-        acc[static_cast<size_t>(x_at(g, n, ci, iy, ix))] +=
-            static_cast<double>(dy[y_at(g, n, co, oy, ox)]) * weight[w_at(g, co, ci, ky, kx)];
-    });
+    for_each_tap(
+        g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky, auto kx) {
+            acc[static_cast<size_t>(x_at(g, n, ci, iy, ix))] +=
+                static_cast<double>(dy[y_at(g, n, co, oy, ox)]) * weight[w_at(g, co, ci, ky, kx)];
+        });
     store(acc, dx);
 }
 
-void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float* x,
-                             float* dweight, float* dbias) {
+void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float* x, float* dweight,
+                             float* dbias) {
     std::vector<double> acc(static_cast<size_t>(g.c_out * g.c_in * g.kh * g.kw), 0.0);
-    for_each_tap(g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky,
-                        auto kx) {
-        acc[static_cast<size_t>(w_at(g, co, ci, ky, kx))] +=
-            static_cast<double>(dy[y_at(g, n, co, oy, ox)]) * x[x_at(g, n, ci, iy, ix)];
-    });
+    for_each_tap(
+        g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky, auto kx) {
+            acc[static_cast<size_t>(w_at(g, co, ci, ky, kx))] +=
+                static_cast<double>(dy[y_at(g, n, co, oy, ox)]) * x[x_at(g, n, ci, iy, ix)];
+        });
     store(acc, dweight);
     if (dbias == nullptr) return;
     for (int64_t co = 0; co < g.c_out; ++co) {
@@ -99,11 +98,11 @@ void conv_transpose2d_forward(const ConvGeometry& g, const float* x, const float
             for (int64_t ci = 0; ci < g.c_in; ++ci)
                 for (int64_t p = 0; p < g.h * g.w; ++p)
                     acc[static_cast<size_t>((n * g.c_in + ci) * g.h * g.w + p)] = bias[ci];
-    for_each_tap(g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky,
-                        auto kx) {
-        acc[static_cast<size_t>(x_at(g, n, ci, iy, ix))] +=
-            static_cast<double>(x[y_at(g, n, co, oy, ox)]) * weight[w_at(g, co, ci, ky, kx)];
-    });
+    for_each_tap(
+        g, [&](auto n, auto co, auto ci, auto oy, auto ox, auto iy, auto ix, auto ky, auto kx) {
+            acc[static_cast<size_t>(x_at(g, n, ci, iy, ix))] +=
+                static_cast<double>(x[y_at(g, n, co, oy, ox)]) * weight[w_at(g, co, ci, ky, kx)];
+        });
     store(acc, y);
 }
 
