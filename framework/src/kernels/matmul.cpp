@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "gantry/threads.hpp"
 #include "kernels/context.hpp"
 
 namespace gantry::kernels {
@@ -62,7 +63,8 @@ void matmul(const float* a, const float* b, const float* bias, float* c, int64_t
     }
     static PrimitiveCache<MatmulEntry> cache;
     const bool with_bias = bias != nullptr;
-    const std::string key = key_of(m, n, k, trans_a, trans_b, with_bias);
+    // With the thread count: a primitive keeps the work split it was created for.
+    const std::string key = key_of(m, n, k, trans_a, trans_b, with_bias, num_threads());
     guarded("matmul", key, [&] {
         MatmulEntry& e =
             cache.get(key, [&] { return make_matmul(m, n, k, trans_a, trans_b, with_bias); });
