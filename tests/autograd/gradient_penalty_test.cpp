@@ -7,12 +7,23 @@
 
 #include "gantry/autograd.hpp"
 #include "gantry/ops.hpp"
+#include "gantry/threads.hpp"
 #include "support/op_case.hpp"
 
 using namespace gantry;
 using namespace gantry::testing;
 
 namespace {
+// Gradchecks run thousands of primitives on tiny tensors: a second thread only adds a fork-join
+// per call, and on a busy machine a wait for a time slice at every barrier (70x slower here).
+struct SingleThread {
+    int previous = num_threads();
+    SingleThread() { set_num_threads(1); }
+    ~SingleThread() { set_num_threads(previous); }
+    SingleThread(const SingleThread&) = delete;
+    SingleThread& operator=(const SingleThread&) = delete;
+};
+
 constexpr int64_t kN = 2;
 constexpr float kSlope = 0.2f;
 const Conv2dParams kDown{{2, 2}, {1, 1}, {1, 1}};  // 6x6 -> 3x3
@@ -66,6 +77,7 @@ float closest_to_kink(const std::vector<Tensor>& weights, const Batch& b) {
 
 TEST_CASE("gradient penalty: d(penalty)/d(critic weights) matches finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     const Head head = GENERATE(Head::linear, Head::conv);
     INFO((head == Head::linear ? "linear head" : "conv head"));
     const Batch b = batch();

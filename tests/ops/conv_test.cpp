@@ -7,6 +7,7 @@
 
 #include "gantry/autograd.hpp"
 #include "gantry/ops.hpp"
+#include "gantry/threads.hpp"
 #include "kernels/reference/conv_reference.hpp"
 #include "support/op_case.hpp"
 
@@ -15,6 +16,16 @@ using namespace gantry::testing;
 using kernels::ConvGeometry;
 
 namespace {
+// Gradchecks run thousands of primitives on tiny tensors: a second thread only adds a fork-join
+// per call, and on a busy machine a wait for a time slice at every barrier (70x slower here).
+struct SingleThread {
+    int previous = num_threads();
+    SingleThread() { set_num_threads(1); }
+    ~SingleThread() { set_num_threads(previous); }
+    SingleThread(const SingleThread&) = delete;
+    SingleThread& operator=(const SingleThread&) = delete;
+};
+
 // One forward convolution x (n, cin, h, w) * weight (cout, cin, kh, kw).
 struct ConvCase {
     int64_t n, cin, h, w, cout, kh, kw;
@@ -188,6 +199,7 @@ TEST_CASE("conv_transpose2d: forward matches the reference", "[op]") {
 
 TEST_CASE("conv2d: gradients of first and second order match finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     const Conv2dParams p =
         GENERATE(params(1, 1, 0, 0), params(2, 2, 1, 1), params(1, 2, 1, 0, 2, 1));
     INFO("stride (" << p.stride[0] << ", " << p.stride[1] << ") dilation (" << p.dilation[0] << ", "
@@ -217,6 +229,7 @@ TEST_CASE("conv2d: gradients of first and second order match finite differences"
 
 TEST_CASE("conv2d_input_grad: gradients of first and second order match finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     const Conv2dParams p = params(2, 2, 1, 1);
     const Shape x{2, 2, 5, 4};  // output (2, 3, 3, 2)
     const OpFn f = [&](const std::vector<Tensor>& in) {
@@ -230,6 +243,7 @@ TEST_CASE("conv2d_input_grad: gradients of first and second order match finite d
 
 TEST_CASE("conv2d_weight_grad: gradients of first and second order match finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     const Conv2dParams p = params(1, 1, 1, 0, 2, 1);
     const Shape w{3, 2, 3, 3};  // x (2, 2, 5, 4) -> output (2, 3, 3, 2)
     const OpFn f = [&](const std::vector<Tensor>& in) {
@@ -243,6 +257,7 @@ TEST_CASE("conv2d_weight_grad: gradients of first and second order match finite 
 
 TEST_CASE("conv_transpose2d: gradients of first and second order match finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     const Conv2dParams p = params(2, 2, 1, 1);
     SECTION("with bias and output_padding") {
         const OpFn f = [&](const std::vector<Tensor>& in) {

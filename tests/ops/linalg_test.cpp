@@ -3,6 +3,7 @@
 // against finite differences, and the shape errors.
 #include "gantry/autograd.hpp"
 #include "gantry/ops.hpp"
+#include "gantry/threads.hpp"
 #include "kernels/reference/matmul_reference.hpp"
 #include "support/op_case.hpp"
 
@@ -10,6 +11,16 @@ using namespace gantry;
 using namespace gantry::testing;
 
 namespace {
+// Gradchecks run thousands of primitives on tiny tensors: a second thread only adds a fork-join
+// per call, and on a busy machine a wait for a time slice at every barrier (70x slower here).
+struct SingleThread {
+    int previous = num_threads();
+    SingleThread() { set_num_threads(1); }
+    ~SingleThread() { set_num_threads(previous); }
+    SingleThread(const SingleThread&) = delete;
+    SingleThread& operator=(const SingleThread&) = delete;
+};
+
 struct MatmulCase {
     int64_t m, n, k;
 };
@@ -51,6 +62,7 @@ TEST_CASE("linear: forward matches the reference with and without bias", "[op]")
 
 TEST_CASE("matmul: gradients of first and second order match finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     const bool ta = GENERATE(false, true);
     const bool tb = GENERATE(false, true);
     INFO("trans_a " << ta << " trans_b " << tb);
@@ -64,6 +76,7 @@ TEST_CASE("matmul: gradients of first and second order match finite differences"
 
 TEST_CASE("linear: gradients of first and second order match finite differences",
           "[op][autograd]") {
+    const SingleThread one_thread;
     SECTION("with bias") {
         const OpFn f = [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); };
         GANTRY_REQUIRE_CHECK(gradcheck(
