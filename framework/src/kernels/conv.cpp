@@ -45,17 +45,14 @@ DnnlGeometry dnnl_geometry(const ConvGeometry& g) {
         // oneDNN counts the gaps between taps: a dense kernel has dilation 0.
         d.dilates.push_back(g.dilation[i] - 1);
         d.pad_l.push_back(g.padding[i]);
-        // PyTorch floors the output size, so the right padding actually read can be smaller
-        // than the left; oneDNN wants it exact up to stride - 1, and never negative here.
+        // PyTorch floors the output size, so the last window can stop short of the right
+        // padding: pass what it actually reads (at least 0), which oneDNN's size check accepts.
         const int64_t span = g.dilation[i] * (k[i] - 1) + 1;
         d.pad_r.push_back(
             std::max<int64_t>(0, (out[i] - 1) * g.stride[i] + span - in[i] - g.padding[i]));
     }
     return d;
 }
-
-// Cache keys end with the thread count: oneDNN sizes a primitive's work split and scratchpad for
-// the threads available when it is created, and keeps that split at every execution.
 
 md any_desc(const dnnl::memory::dims& dims) { return md(dims, dt::f32, tag::any); }
 md x_dims_any(const ConvGeometry& g) { return any_desc({g.n, g.c_in, g.h, g.w}); }
@@ -126,7 +123,7 @@ struct Edge {
     }
 };
 
-// Shared by every entry: a plain memory over a caller buffer (bias) and the run bookkeeping.
+// What every cached entry holds besides its primitive and its edges.
 struct EntryBase {
     dnnl::memory scratch;
     std::unordered_map<int, dnnl::memory> args;  // built once; handles rebound per call
@@ -246,7 +243,7 @@ TransposeEntry make_transpose(const ConvGeometry& g, bool with_bias) {
     const DnnlGeometry d = dnnl_geometry(g);
     // The deconvolution reads g backwards: its source is g's output side, its destination g's
     // input side, its weights (out = c_in, in = c_out), stored as Gantry's (c_out, c_in, kh, kw),
-    // which is oneDNN's iohw. It runs backward-data with the bias fused.
+    // which is oneDNN's iohw. oneDNN runs it as backward-data plus the bias.
     const md w_user({g.c_in, g.c_out, g.kh, g.kw}, dt::f32, tag::iohw);
     const dnnl::deconvolution_forward::desc desc(
         dnnl::prop_kind::forward_training, dnnl::algorithm::deconvolution_direct, y_dims_any(g),
@@ -267,6 +264,9 @@ TransposeEntry make_transpose(const ConvGeometry& g, bool with_bias) {
     return e;
 }
 }  // namespace
+
+// Cache keys end with the thread count: oneDNN sizes a primitive's work split and scratchpad for
+// the threads available when it is created, and keeps that split at every execution.
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, const float* bias,
                     float* y) {
