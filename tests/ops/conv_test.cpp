@@ -303,7 +303,7 @@ TEST_CASE("conv2d: frozen weights get no gradient", "[op][autograd]") {
     }
 }
 
-TEST_CASE("conv2d: bad shapes name the op, the shapes and what was expected", "[op]") {
+TEST_CASE("conv2d: bad shapes are reported with the shapes and what was expected", "[op]") {
     const Tensor x = Tensor::zeros({2, 3, 5, 5});
     REQUIRE_THROWS_AS(conv2d(x, Tensor::zeros({64, 3, 3})), ShapeError);
     REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({64, 3, 3})),

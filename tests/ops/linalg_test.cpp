@@ -103,7 +103,7 @@ TEST_CASE("linear: a frozen weight gets no gradient", "[op][autograd]") {
     CHECK_FALSE(b.grad().defined());
 }
 
-TEST_CASE("matmul: bad shapes name the op, the shapes and what was expected", "[op]") {
+TEST_CASE("matmul: bad shapes are reported with the shapes and what was expected", "[op]") {
     const Tensor a = Tensor::zeros({2, 3});
     REQUIRE_THROWS_AS(matmul(a, Tensor::zeros({4, 5})), ShapeError);
     REQUIRE_THROWS_WITH(matmul(a, Tensor::zeros({4, 5})),
@@ -116,7 +116,7 @@ TEST_CASE("matmul: bad shapes name the op, the shapes and what was expected", "[
     REQUIRE_NOTHROW(matmul(a, Tensor::zeros({5, 3}), false, true));
 }
 
-TEST_CASE("linear: bad shapes name the op, the shapes and what was expected", "[op]") {
+TEST_CASE("linear: bad shapes are reported with the shapes and what was expected", "[op]") {
     const Tensor x = Tensor::zeros({2, 3});
     REQUIRE_THROWS_WITH(linear(x, Tensor::zeros({4, 5})),
                         Catch::Contains("linear: x (2, 3) has 3 features but weight (4, 5) "
