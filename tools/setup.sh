@@ -59,13 +59,13 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-  install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${missing[*]}" >&2
     echo "setup: install them, then run this script again:" >&2
-    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive $install_cmd" >&2
+    echo "  sudo apt-get update && sudo apt-get install --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
+  install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
   say "installing ${#missing[@]} Debian packages: ${missing[*]}"
   apt_log=$(mktemp /tmp/gantry-setup-apt.XXXXXX.log)
   # No stdin in CI: noninteractive, and apt must never wait for a prompt.
