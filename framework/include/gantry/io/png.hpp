@@ -14,6 +14,9 @@ namespace gantry::io {
 
 /// The largest width or height read_png/decode_png accept.
 inline constexpr int kMaxPngSide = 16384;
+/// The most pixels read_png/decode_png accept (64 Mi): bounds the buffer a crafted header can ask
+/// for to 192 MiB before any pixel data has been seen.
+inline constexpr uint64_t kMaxPngPixels = uint64_t{1} << 26;
 
 /// An 8-bit image, rows top to bottom, channels interleaved (gray: 1, RGB: 3).
 struct Image {
@@ -39,7 +42,7 @@ inline void write_png(const std::filesystem::path& path, const Image& image) {
 
 /// Decodes any PNG (palette, 1-16 bit, gray/RGB, with or without alpha, interlaced) to 8-bit gray
 /// (1 channel) or RGB (3 channels); alpha is dropped. `source` names the data in errors.
-/// Throws DataError when the data is not a valid PNG or exceeds kMaxPngSide.
+/// Throws DataError when the data is not a valid PNG or exceeds kMaxPngSide or kMaxPngPixels.
 Image decode_png(std::string_view bytes, const std::string& source);
 /// decode_png of a file; DataError also when it cannot be read.
 Image read_png_image(const std::filesystem::path& path);

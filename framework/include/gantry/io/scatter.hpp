@@ -10,13 +10,14 @@
 
 namespace gantry::io {
 
-/// The square data window of a plot, centred on the origin's side of the data.
+/// The data window of a plot (x to the right, y upwards).
 struct PlotRange {
     double x_min = -1, x_max = 1, y_min = -1, y_max = 1;
 };
 
-/// A window holding `real` (N, 2) and `modes` (K, 2; may be undefined) with a margin, rounded out
-/// to a 1-2-2.5-5 step so that different batches of the same data give the same window. Fakes are
+/// A square window centred on the origin holding `real` (N, 2) and `modes` (K, 2; may be undefined)
+/// with a 10% margin, its half-width rounded up to 1, 2, 2.5 or 5 x 10^k so that different batches
+/// of the same data give the same window. Fakes are
 /// deliberately not used: every frame of a run must share one window, so computed once per run.
 PlotRange scatter_range(const Tensor& real, const Tensor& modes = Tensor());
 
