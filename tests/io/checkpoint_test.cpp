@@ -196,17 +196,19 @@ TEST_CASE("checkpoint: wrong magic, future version and empty files are DataError
 }
 
 TEST_CASE("checkpoint: bad metadata or tensors are refused at write time", "[io]") {
-    CheckpointData data;
-    data.metadata_json.assign("[1, 2]");
-    CHECK_THROWS_WITH(encode_checkpoint(data), Catch::Contains("JSON object"));
-    data.metadata_json.assign("{");
-    CHECK_THROWS_AS(encode_checkpoint(data), Error);
-    data.metadata_json.assign("{}");
-    data.tensors[""] = Tensor::scalar(1);
-    CHECK_THROWS_AS(encode_checkpoint(data), Error);
-    data.tensors.clear();
-    data.tensors["undefined"] = Tensor();
-    CHECK_THROWS_WITH(encode_checkpoint(data), Catch::Contains("undefined"));
+    const auto with_metadata = [](std::string json) {
+        CheckpointData data;
+        data.metadata_json = std::move(json);
+        return data;
+    };
+    CHECK_THROWS_WITH(encode_checkpoint(with_metadata("[1, 2]")), Catch::Contains("JSON object"));
+    CHECK_THROWS_AS(encode_checkpoint(with_metadata("{")), Error);
+    CheckpointData unnamed;
+    unnamed.tensors[""] = Tensor::scalar(1);
+    CHECK_THROWS_AS(encode_checkpoint(unnamed), Error);
+    CheckpointData undefined;
+    undefined.tensors["undefined"] = Tensor();
+    CHECK_THROWS_WITH(encode_checkpoint(undefined), Catch::Contains("undefined"));
 }
 
 TEST_CASE("checkpoint: a full disk while writing keeps the previous checkpoint", "[io]") {
