@@ -166,6 +166,26 @@ TEST_CASE("EventWriter: TFRecord framing and hand-decoded scalar and image event
     fs::remove_all(dir);
 }
 
+TEST_CASE("EventWriter: two writers started in the same second get their own files", "[io]") {
+    char pattern[] = "/tmp/gantry-io-XXXXXX";
+    const fs::path dir = ::mkdtemp(pattern);
+    {
+        EventWriter a(dir);
+        EventWriter b(dir);
+        CHECK(a.path() != b.path());
+        a.add_scalar("x", 1, 1.f);
+        b.add_scalar("x", 1, 2.f);
+        b.sync();
+    }
+    int files = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        (void)e;
+        ++files;
+    }
+    CHECK(files == 2);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("tf_record: length and data CRCs are masked", "[io]") {
     const std::string record = tf_record("abc");
     REQUIRE(record.size() == 8 + 4 + 3 + 4);
