@@ -181,7 +181,9 @@ void apply_override(Node& root, const std::string& assignment, Diagnostics& diag
     set_marks(value, origin);
 
     if (!root.is_mapping()) return;  // the file itself is broken and already reported
-    Node* cur = &root;
+    // Work on a copy: a path that fails half-way must leave no created keys behind.
+    Node result = root;
+    Node* cur = &result;
     std::string walked;
     for (const Segment& s : *path) {
         if (!s.index) {
@@ -223,10 +225,11 @@ void apply_override(Node& root, const std::string& assignment, Diagnostics& diag
             return;
         }
         if (i == cur->items.size()) cur->items.push_back(Node::of(Node::Type::null, origin));
-        walked += "[" + std::to_string(i) + "]";
+        walked.append("[").append(std::to_string(i)).append("]");
         cur = &cur->items[i];
     }
     *cur = std::move(value);
+    root = std::move(result);
 }
 
 }  // namespace gantry::config

@@ -82,7 +82,12 @@ void check_plugin_options(const Node& section, const std::string& path,
             // A plugin's own default is checked like user input: a bad table is reported, not
             // handed to the plugin.
             Diagnostics problems;
-            const Node parsed = parse_yaml(*o.default_value, "<default>", problems);
+            Node parsed = parse_yaml(*o.default_value, "<default>", problems);
+            // An empty default of a string option is the empty string, not YAML's null.
+            if (o.type == plugin::OptionType::string && o.default_value->empty()) {
+                parsed.type = Node::Type::scalar;
+                parsed.quoted = true;
+            }
             if (problems.empty()) value = read_option(parsed, option_path, o, problems);
             if (!problems.empty())
                 d.add(section.mark, option_path,

@@ -105,8 +105,11 @@ public:
                                          "remove one of them");
                         continue;
                     }
-                    out.entries.push_back(
-                        {key, key_mark, convert(it->second, depth + 1, key_mark, child_path)});
+                    Node value = convert(it->second, depth + 1, key_mark, child_path);
+                    // yaml-cpp places an empty value ("key:" at the end of a line) at the next
+                    // token, often on a later line; the key is where the user looks.
+                    if (value.is_null() && value.mark.line != key_mark.line) value.mark = key_mark;
+                    out.entries.push_back({key, key_mark, std::move(value)});
                 }
                 break;
             }
