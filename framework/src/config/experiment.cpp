@@ -488,6 +488,27 @@ private:
     std::string base_dir_;
 };
 
+// `--set loss.plugin=hinge` on a file written for wgan_gp: the file's options belong to the old
+// plugin (lambda means nothing to hinge), so they go; runtime keys and options set by earlier
+// overrides stay. This is what makes a sweep over loss.plugin work from one base file.
+void forget_options_of_replaced_plugin(Node& root, const std::string& assignment) {
+    static const std::pair<const char*, const char*> kSections[] = {
+        {"data", ""}, {"generator", "latent"}, {"discriminator", "pack"}, {"loss", ""}};
+    const size_t eq = assignment.find('=');
+    if (eq == std::string::npos || !root.is_mapping()) return;
+    for (const auto& [section, runtime_key] : kSections) {
+        if (assignment.substr(0, eq) != std::string(section) + ".plugin") continue;
+        Node* s = root.find(section);
+        if (!s || !s->is_mapping()) return;
+        const Node* old_name = s->find("plugin");
+        if (!old_name || !old_name->is_scalar() || old_name->scalar == assignment.substr(eq + 1))
+            return;
+        std::erase_if(s->entries, [&](const Entry& e) {
+            return e.key != "plugin" && e.key != runtime_key && e.key_mark.line > 0;
+        });
+    }
+}
+
 ExperimentSpec resolve(Node root, const std::string& file,
                        const std::vector<std::string>& overrides, const CatalogProvider& catalog,
                        Diagnostics& d) {
@@ -501,7 +522,10 @@ ExperimentSpec resolve(Node root, const std::string& file,
         else
             d.add(root.mark, "", "expected a mapping of experiment keys, got " + describe(root));
     }
-    for (const std::string& o : overrides) apply_override(root, o, d);
+    for (const std::string& o : overrides) {
+        forget_options_of_replaced_plugin(root, o);
+        apply_override(root, o, d);
+    }
     if (root.is_mapping()) SchemaReader(d, catalog, spec.base_dir).read(root, spec);
     d.throw_if_any();
     spec.resolved_yaml = to_yaml(spec);
