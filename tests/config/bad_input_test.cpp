@@ -313,6 +313,8 @@ const std::vector<BadCase>& cases() {
           "mapping"}},
         {"--set a value that is not YAML", kValid, {"loss.plugin=[hinge"},
          {"--set loss.plugin=[hinge: loss.plugin: YAML syntax error"}},
+        {"--set include", kValid, {"include=base.yaml"},
+         {"--set include=base.yaml: include: include cannot be overridden"}},
         {"--set .nan", kValid, {"optimizers.generator.lr=.nan"},
          {"--set optimizers.generator.lr=.nan: optimizers.generator.lr: expected a finite number"}},
 

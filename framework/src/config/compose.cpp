@@ -171,6 +171,12 @@ void apply_override(Node& root, const std::string& assignment, Diagnostics& diag
         return;
     }
 
+    if ((*path)[0].key == "include") {
+        diagnostics.add(origin, "include",
+                        "include cannot be overridden: files are composed before --set applies");
+        return;
+    }
+
     Diagnostics value_problems;
     Node value = parse_yaml(assignment.substr(eq + 1), origin.file, value_problems);
     if (!value_problems.empty()) {

@@ -64,7 +64,7 @@ public:
         if (++visits_ > kMaxNodes) throw TooLarge{};
         Node out;
         out.mark = mark_of(y, fallback);
-        if (depth > kMaxDepth) throw TooDeep{out.mark};
+        if (depth >= kMaxDepth) throw TooDeep{out.mark};  // depth is 0-based
         switch (y.Type()) {
             case YAML::NodeType::Undefined:
             case YAML::NodeType::Null: out.type = Node::Type::null; break;
