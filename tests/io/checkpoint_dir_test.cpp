@@ -218,8 +218,13 @@ TEST_CASE("save_checkpoint: kill -9 at random times never leaves a bad checkpoin
         const auto found = find_latest_good(dir.path);
         if (!found) continue;  // killed before the first commit finished
         ++with_checkpoint;
-        // `latest` may lag one checkpoint behind (killed between the two renames), never ahead.
-        CHECK_FALSE(found->fell_back);
+        // `latest` may lag one checkpoint behind (killed between the two renames), never ahead;
+        // killed there during the very first commit, there is no `latest` yet.
+        INFO(found->note);
+        if (found->fell_back) {
+            CHECK(found->iteration == 1);
+            CHECK_THAT(found->note, Catch::Contains("latest is missing"));
+        }
         CHECK(found->iteration + 1 >= list_checkpoints(dir.path).back().first);
         remove_stale_temps(dir.path);
         for (const auto& name : names_in(dir.path)) CHECK_FALSE(is_atomic_temp_name(name));
