@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -66,17 +67,39 @@ TEST_CASE("atomic_write: a missing parent directory is an OutputError naming the
 }
 
 TEST_CASE("atomic_write: a read-only directory is an OutputError and keeps the old file", "[io]") {
-    if (::geteuid() == 0) {
-        WARN("skipped: root ignores directory permissions (the fault seam covers this path)");
-        return;
-    }
     TempDir dir;
     const auto target = dir.path / "x.txt";
     atomic_write(target, std::string_view("old"));
-    ::chmod(dir.path.c_str(), 0555);
-    CHECK_THROWS_AS(atomic_write(target, std::string_view("new")), OutputError);
+    // Root ignores permissions, so as root the attempt runs in a child that drops to nobody.
+    const bool as_root = ::geteuid() == 0;
+    ::chmod(dir.path.c_str(), as_root ? 0755 : 0555);
+    const pid_t child = as_root ? ::fork() : 0;
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        if (as_root) ::alarm(60);  // fail rather than hang if the forked child gets stuck
+        int outcome = 1;
+        if (!as_root || (::setgid(65534) == 0 && ::setuid(65534) == 0)) {
+            try {
+                atomic_write(target, std::string_view("new"));
+            } catch (const OutputError& e) {
+                const std::string message = e.what();
+                outcome = message.find(target.string()) != std::string::npos &&
+                                  message.find("Permission denied") != std::string::npos
+                              ? 0
+                              : 2;
+            }
+        }
+        if (as_root) ::_exit(outcome);
+        CHECK(outcome == 0);
+    } else {
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
     ::chmod(dir.path.c_str(), 0755);
     CHECK(slurp(target) == "old");
+    CHECK(count_temps(dir.path) == 0);
 }
 
 TEST_CASE("atomic_write: renaming over a non-empty directory fails and removes the temp", "[io]") {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +74,7 @@ TEST_CASE("RunLock: held by another process, released by the kernel when it is k
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
+        ::alarm(60);  // a child stuck after fork() (another thread held a lock) fails, never hangs
         ::close(ready[0]);
         try {
             RunLock lock(dir.path);
@@ -84,6 +86,8 @@ TEST_CASE("RunLock: held by another process, released by the kernel when it is k
         ::_exit(1);
     }
     ::close(ready[1]);
+    pollfd wait_ready{ready[0], POLLIN, 0};
+    REQUIRE(::poll(&wait_ready, 1, 30000) == 1);
     char byte = 0;
     REQUIRE(::read(ready[0], &byte, 1) == 1);
     ::close(ready[0]);
