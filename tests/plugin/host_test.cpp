@@ -13,6 +13,7 @@
 #include "gantry/data.hpp"
 #include "gantry/error.hpp"
 #include "gantry/loss.hpp"
+#include "gantry/metric.hpp"
 #include "gantry/plugin/host.hpp"
 
 namespace fs = std::filesystem;
@@ -456,4 +457,20 @@ TEST_CASE("plugin host: a stripped plugin is still found (aliases read from .dyn
     Host host(only({scratch.path().string()}));
     host.scan();
     CHECK(host.find(Kind::loss, "good_loss") != nullptr);
+}
+
+TEST_CASE("plugin host: a metric plugin lists what it provides", "[plugin]") {
+    Host host(only({fixture("good_metric")}));
+    host.scan();
+    const PluginInfo* metric = host.find(Kind::metric, "good_metric");
+    REQUIRE(metric != nullptr);
+    CHECK(metric->provides == std::vector<std::string>{"seven", "also_seven"});
+    std::unique_ptr<gantry::Metric> object =
+        host.create_metric("good_metric", Options{}, Context{});
+    REQUIRE(object != nullptr);
+    const auto values = object->evaluate(gantry::MetricContext{}, {"seven"});
+    REQUIRE(values.size() == 1);
+    CHECK(values[0].value == 7.0);
+    REQUIRE(host.used().size() == 1);
+    CHECK(host.used()[0].kind == Kind::metric);
 }

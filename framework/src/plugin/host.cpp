@@ -84,8 +84,27 @@ LoadedLibrary& load_library(const std::string& path) {
     auto loaded = std::make_unique<LoadedLibrary>();
     boost::dll::fs::error_code ec;
     dlerror();
-    loaded->library.load(boost::dll::fs::path(path),
-                         boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    try {
+        loaded->library.load(boost::dll::fs::path(path),
+                             boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                             ec);
+    } catch (...) {
+        // Only a static initializer of the plugin (or of a library it pulls in) can throw here.
+        // Whether the exception gets out of dlopen() at all depends on unwind tables (often it is
+        // std::terminate); when it does, the loader was left mid-load, holding its lock. Report
+        // it and let the caller stop: nothing more should be loaded in this process.
+        std::string what = "a non-standard exception";
+        try {
+            throw;
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        throw PluginError(concat("plugin ", path, ": a static initializer threw while loading (",
+                                 what, "); plugins must not throw from static initializers. The dynamic "
+                                 "loader of this process is now in an undefined state: fix or "
+                                 "remove the plugin and start again"));
+    }
     if (ec || !loaded->library.is_loaded()) {
         // Boost's own message ends in a misleading strerror ("Bad file descriptor"); dlerror()
         // still holds the loader's real reason when the error_code overload is used.

@@ -13,9 +13,12 @@
 ///  - libraries are never unloaded: objects, vtables and exceptions from a plugin stay valid until
 ///    the process exits, even after the Host that created them is gone.
 ///
-/// NOTE: a plugin whose static initializer throws or crashes takes the process down while it is
-/// being loaded (std::terminate inside dlopen); no in-process check can catch that. Only a child
-/// process probe could.
+/// NOTE: a plugin's static initializers run inside dlopen(), before any gate. One that crashes
+/// takes the process down; one that throws usually ends in std::terminate, and when the
+/// exception does get out of the loader, scan() reports it as a PluginError but the loader is
+/// left mid-load: stop the process. No in-process check can do better; only a child-process
+/// probe (GStreamer's plugin scanner) could. The Host is not thread-safe; libraries are loaded
+/// under a process-wide lock.
 ///
 /// Example:
 /// ```
