@@ -134,8 +134,15 @@ CommandSetup setup_plugins() {
             }
             if (!any) {
                 out << "no " << (only ? std::string(plugin::to_string(*only)) + " " : "")
-                    << "plugins found; searched:";
-                for (const std::string& dir : host.search_path()) out << " " << dir;
+                    << "plugins found; ";
+                const std::vector<std::string> searched = host.search_path();
+                if (searched.empty()) {
+                    out << "no plugin directory exists (give --path DIR, set GANTRY_PLUGIN_PATH, "
+                           "or build the plugins into build/plugins)";
+                } else {
+                    out << "searched:";
+                    for (const std::string& dir : searched) out << " " << dir;
+                }
                 out << "\n";
             }
             return 0;
