@@ -474,3 +474,12 @@ TEST_CASE("plugin host: a metric plugin lists what it provides", "[plugin]") {
     REQUIRE(host.used().size() == 1);
     CHECK(host.used()[0].kind == Kind::metric);
 }
+
+TEST_CASE("plugin host: a failed scan leaves no half catalogue", "[plugin]") {
+    Host host(only({fixture("good"), fixture("bad_api_major")}));
+    REQUIRE_THROWS_AS(host.scan(), gantry::PluginError);
+    CHECK(host.plugins().empty());
+    CHECK(host.find(Kind::loss, "good_loss") == nullptr);
+    REQUIRE_THROWS_WITH(host.create_loss("good_loss", Options{}, Context{}),
+                        Contains("no loss plugin named 'good_loss'"));
+}

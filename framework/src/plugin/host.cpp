@@ -318,6 +318,7 @@ struct Host::Impl {
     std::vector<UsedPlugin> used;
 
     std::vector<SearchEntry> search_entries() const;
+    void scan_all();
     void consider(const fs::path& file, bool named);
     const Entry* entry(const std::string& name) const;
 };
@@ -418,6 +419,18 @@ void Host::scan() {
     m.infos.clear();
     m.skipped.clear();
     m.resolved.clear();
+    try {
+        m.scan_all();
+    } catch (...) {
+        // A half-built catalogue would let a run start with whichever plugins came first.
+        m.entries.clear();
+        throw;
+    }
+    for (const Impl::Entry& e : m.entries) m.infos.push_back(e.info);
+}
+
+void Host::Impl::scan_all() {
+    Impl& m = *this;
 
     std::set<std::string> seen_files;
     std::set<std::string> seen_dirs;
@@ -458,7 +471,6 @@ void Host::scan() {
             if (seen_files.insert(real.string()).second) m.consider(real, false);
         }
     }
-    for (const Impl::Entry& e : m.entries) m.infos.push_back(e.info);
 }
 
 const std::vector<PluginInfo>& Host::plugins() const { return impl_->infos; }

@@ -22,7 +22,9 @@
 ///
 /// Example:
 /// ```
-/// gantry::plugin::Host host({.experiment_dirs = {"/exp/plugins"}});
+/// gantry::plugin::SearchPaths paths;
+/// paths.experiment_dirs = {"/exp/plugins"};
+/// gantry::plugin::Host host(paths);
 /// host.scan();
 /// std::unique_ptr<gantry::Loss> loss = host.create_loss("wgan_gp", options, context);
 /// ```
@@ -127,8 +129,9 @@ public:
 
     /// Builds the catalogue from every lib*.so in the search path. Loads each library and reads
     /// its Descriptor; calls no factory. Throws PluginError on the first unusable plugin, on a
-    /// duplicate name, or on a missing experiment directory. Scanning again rebuilds the
-    /// catalogue (libraries already loaded are reused).
+    /// duplicate name, or on a missing experiment directory, leaving the catalogue empty.
+    /// Scanning again rebuilds the catalogue (libraries already loaded are reused, never
+    /// reloaded: a library rebuilt on disk needs a new process).
     void scan();
 
     /// Every plugin in the catalogue, in search order.
