@@ -87,6 +87,18 @@ TEST_CASE("Module: parameters have dotted names in registration order, recursive
     for (const Tensor& b : net.buffers()) CHECK_FALSE(b.requires_grad());
 }
 
+TEST_CASE("Module: apply visits this module, then every descendant depth first", "[nn]") {
+    Net net;
+    std::vector<std::string> visited;
+    net.apply([&visited](nn::Module& m) { visited.push_back(m.name()); });
+    CHECK(visited == std::vector<std::string>{"Net", "Block", "Affine", "Sequential", "Affine",
+                                              "Tanh", "Affine"});
+    net.apply([](nn::Module& m) {
+        if (auto* affine = dynamic_cast<Affine*>(&m)) affine->bias.data()[0] = 4.f;
+    });
+    CHECK(net.seq->at<Affine>(2)->bias.to_vector() == std::vector<float>{4.f, 0.f});
+}
+
 TEST_CASE("Module: train and eval reach every descendant", "[nn]") {
     Net net;
     CHECK(net.is_training());

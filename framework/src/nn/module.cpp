@@ -113,6 +113,11 @@ std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_modul
     return out;
 }
 
+void Module::apply(const std::function<void(Module&)>& fn) {
+    fn(*this);
+    for (const auto& entry : children_) entry.second->apply(fn);
+}
+
 void Module::train(bool on) {
     training_ = on;
     for (const auto& entry : children_) entry.second->train(on);

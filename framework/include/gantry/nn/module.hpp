@@ -26,6 +26,7 @@
 ///     std::shared_ptr<nn::Linear> fc1, fc2;
 /// };
 /// ```
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -83,6 +84,12 @@ public:
     /// Every module of the tree below this one, depth first, with dotted names (this module
     /// itself is not included).
     std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules() const;
+
+    /// Calls `fn` on this module, then on every descendant depth first (the C++ frontend's
+    /// order). The usual way to initialise by layer type:
+    /// `net.apply([&](nn::Module& m) { if (auto* c = dynamic_cast<nn::Conv2d*>(&m))
+    ///     nn::init::normal_(c->weight, rng, 0.0, 0.02); });`
+    void apply(const std::function<void(Module&)>& fn);
 
     // ---- mode and gradients -------------------------------------------------------------------
 
