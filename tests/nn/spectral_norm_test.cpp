@@ -229,6 +229,42 @@ TEST_CASE("SpectralNorm: gradient through sigma matches finite differences (u, v
     CHECK_FALSE(sn.weight_v.grad().defined());
 }
 
+TEST_CASE("SpectralNorm: second-order gradient through sigma (WGAN-GP on an SN critic)",
+          "[nn][autograd]") {
+    Rng rng(17);
+    auto inner = std::make_shared<BroadcastLinear>(3, 2);
+    nn::init::normal_(inner->weight, rng);  // u and v come from it: a zero weight gives sigma 0
+    nn::SpectralNorm sn(inner, rng);
+    sn.power_iteration(2);
+    GANTRY_REQUIRE_CHECK(gradgradcheck(
+        [&](const std::vector<Tensor>& in) {
+            return inner->forward_with_weight(in[1], sn.normalize(in[0]));
+        },
+        {random_tensor({2, 3}, 18), random_tensor({4, 3}, 19)}));
+}
+
+TEST_CASE("SpectralNorm: a later training forward does not change an earlier graph's gradient",
+          "[nn][autograd]") {
+    // D on real, then D on fake, then one backward: the second forward's power iteration updates
+    // u and v in place while the first graph still needs the values it used.
+    Rng rng(20);
+    auto inner = std::make_shared<BroadcastLinear>(4, 3);
+    nn::init::normal_(inner->weight, rng);
+    nn::SpectralNorm sn(inner, rng);
+    const Tensor x = random_tensor({2, 4}, 21);
+    const Tensor first = sum(sn(x));
+    const Tensor u1 = sn.weight_u.clone(), v1 = sn.weight_v.clone();
+    sn(random_tensor({2, 4}, 22));
+    REQUIRE(sn.weight_u.to_vector() != u1.to_vector());
+    const Tensor grad_first = autograd::grad({first}, {inner->weight})[0];
+
+    sn.weight_u.copy_from(u1);
+    sn.weight_v.copy_from(v1);
+    sn.eval();
+    const Tensor expected = autograd::grad({sum(sn(x))}, {inner->weight})[0];
+    GANTRY_REQUIRE_CHECK(all_close(grad_first, expected, 1e-6, 1e-5));
+}
+
 TEST_CASE("SpectralNorm: wrapping nn::Linear, gradcheck of the output w.r.t. the weight",
           "[nn][autograd]") {
     Rng rng(14);
