@@ -193,7 +193,14 @@ struct BatchNormOptions {
 /// batch statistics in training (updating the running ones), running statistics in eval mode.
 /// Parameters weight (C), bias (C) when affine; buffers running_mean (C), running_var (C) when
 /// track_running_stats. PyTorch's num_batches_tracked is not kept: it only matters for
-/// momentum = None (a cumulative average), which is not offered.
+/// momentum = None (a cumulative average), which is not offered. Use BatchNorm1d / BatchNorm2d;
+/// this base lets the runtime find every batch-norm layer of a network with one dynamic_cast.
+///
+/// Example (refusing batch norm in a critic with a gradient penalty):
+/// ```
+/// for (auto& [name, m] : critic.named_modules())
+///     if (dynamic_cast<nn::BatchNorm*>(m.get())) throw Error(name + ": batch norm in the critic");
+/// ```
 class BatchNorm : public Module {
 public:
     /// `expected_rank`: 2 for BatchNorm1d, 4 for BatchNorm2d; `name` for messages and printing.
@@ -269,6 +276,11 @@ public:
 // ---- activations and shape layers ----------------------------------------------------------
 
 /// max(x, 0).
+///
+/// Example:
+/// ```
+/// auto act = std::make_shared<nn::ReLU>();
+/// ```
 class ReLU : public Module {
 public:
     ReLU() : Module("ReLU") {}
@@ -299,6 +311,11 @@ public:
 };
 
 /// tanh(x) (a generator's last layer, images in [-1, 1]).
+///
+/// Example:
+/// ```
+/// g.push_back(std::make_shared<nn::Tanh>());
+/// ```
 class Tanh : public Module {
 public:
     Tanh() : Module("Tanh") {}
@@ -306,7 +323,12 @@ public:
     Tensor forward(const Tensor& x) override;
 };
 
-/// 1 / (1 + exp(-x)).
+/// 1 / (1 + exp(-x)). (A discriminator trained with a logit loss needs none.)
+///
+/// Example:
+/// ```
+/// Tensor probability = nn::Sigmoid()(logits);
+/// ```
 class Sigmoid : public Module {
 public:
     Sigmoid() : Module("Sigmoid") {}

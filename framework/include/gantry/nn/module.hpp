@@ -127,7 +127,8 @@ public:
     /// One line per parameter and buffer with its shape, and the number of trained values.
     std::string summary() const;
 
-protected:
+    // ---- registration (public, as in PyTorch, so that a container can be filled from outside) -
+
     /// Registers `tensor` as parameter `name` and marks it requires_grad(`requires_grad`).
     /// It must be a defined leaf (detach() an op's result first). Returns the same handle.
     Tensor register_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
