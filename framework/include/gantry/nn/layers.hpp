@@ -40,6 +40,7 @@ struct Size2 {
     Size2(int64_t height, int64_t width) : h(height), w(width) {}
     std::array<int64_t, 2> array() const { return {h, w}; }
     bool operator==(const Size2&) const = default;
+    /// Height (first) and width (second).
     int64_t h;
     int64_t w;
 };
@@ -90,6 +91,7 @@ struct LinearOptions {
 /// ```
 class Linear : public WeightedModule {
 public:
+    /// Validates `options`, then draws weight and bias from `rng`.
     Linear(const LinearOptions& options, Rng& rng);
     using WeightedModule::forward;
     Tensor forward_with_weight(const Tensor& x, const Tensor& weight) override;
@@ -106,10 +108,13 @@ struct Conv2dOptions {
     int64_t out_channels = 0;
     /// Kernel height and width.
     Size2 kernel_size = 1;
+    /// Step of the kernel over the input.
     Size2 stride = 1;
     /// Zeros added on each side of the input.
     Size2 padding = 0;
+    /// Spacing between kernel taps.
     Size2 dilation = 1;
+    /// Whether to learn an additive per-channel bias.
     bool bias = true;
     /// Throws gantry::Error naming the first bad value.
     void validate() const;
@@ -125,25 +130,33 @@ struct Conv2dOptions {
 /// ```
 class Conv2d : public WeightedModule {
 public:
+    /// Validates `options`, then draws weight and bias from `rng`.
     Conv2d(const Conv2dOptions& options, Rng& rng);
     using WeightedModule::forward;
     Tensor forward_with_weight(const Tensor& x, const Tensor& weight) override;
     void reset_parameters(Rng& rng) override;
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const Conv2dOptions options;
 };
 
 struct ConvTranspose2dOptions {
+    /// Input channels (Cin).
     int64_t in_channels = 0;
+    /// Output channels (Cout).
     int64_t out_channels = 0;
+    /// Kernel height and width.
     Size2 kernel_size = 1;
+    /// Step of the kernel over the input.
     Size2 stride = 1;
     /// dilation * (kernel_size - 1) - padding zeros are added on each side of the input.
     Size2 padding = 0;
     /// Extra size added on one side of the output (must be smaller than stride or dilation):
     /// it picks among the input sizes a strided convolution maps to the same output size.
     Size2 output_padding = 0;
+    /// Spacing between kernel taps.
     Size2 dilation = 1;
+    /// Whether to learn an additive per-channel bias.
     bool bias = true;
     /// Throws gantry::Error naming the first bad value.
     void validate() const;
@@ -162,12 +175,14 @@ struct ConvTranspose2dOptions {
 /// ```
 class ConvTranspose2d : public WeightedModule {
 public:
+    /// Validates `options`, then draws weight and bias from `rng`.
     ConvTranspose2d(const ConvTranspose2dOptions& options, Rng& rng);
     using WeightedModule::forward;
     Tensor forward_with_weight(const Tensor& x, const Tensor& weight) override;
     void reset_parameters(Rng& rng) override;
     int output_axis() const override { return 1; }
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const ConvTranspose2dOptions options;
 };
 
@@ -210,6 +225,7 @@ public:
     /// Running statistics back to mean 0, variance 1; weight to ones, bias to zeros.
     void reset_parameters();
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const BatchNormOptions options;
     /// Learned scale and shift (undefined unless affine).
     Tensor weight, bias;
@@ -245,6 +261,7 @@ public:
 struct LayerNormOptions {
     /// The shape of one sample, e.g. {C, H, W} or {F}; statistics are taken over all of it.
     std::vector<int64_t> normalized_shape;
+    /// Added to the variance for numerical stability.
     float eps = 1e-5f;
     /// Whether to learn an element-wise scale (ones) and shift (zeros) of `normalized_shape`.
     bool elementwise_affine = true;
@@ -262,12 +279,15 @@ struct LayerNormOptions {
 /// ```
 class LayerNorm : public Module {
 public:
+    /// Validates `options`; weight starts at ones, bias at zeros.
     explicit LayerNorm(const LayerNormOptions& options);
     using Module::forward;
     /// x (N, normalized_shape...) -> same shape.
     Tensor forward(const Tensor& x) override;
+    /// Weight back to ones, bias to zeros.
     void reset_parameters();
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const LayerNormOptions options;
     /// Learned scale and shift of `normalized_shape` (undefined unless elementwise_affine).
     Tensor weight, bias;
@@ -303,10 +323,12 @@ struct LeakyReLUOptions {
 /// ```
 class LeakyReLU : public Module {
 public:
+    /// Validates `options`.
     explicit LeakyReLU(const LeakyReLUOptions& options = {});
     using Module::forward;
     Tensor forward(const Tensor& x) override;
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const LeakyReLUOptions options;
 };
 
@@ -344,10 +366,12 @@ public:
 /// ```
 class Flatten : public Module {
 public:
+    /// Throws gantry::Error for an axis outside [0, 4).
     explicit Flatten(int start_axis = 1);
     using Module::forward;
     Tensor forward(const Tensor& x) override;
     std::string extra_repr() const override;
+    /// The first axis collapsed.
     const int start_axis;
 };
 
@@ -360,10 +384,12 @@ public:
 /// ```
 class Reshape : public Module {
 public:
+    /// Throws gantry::Error for an empty or too long shape, or more than one -1.
     explicit Reshape(std::vector<int64_t> sample_shape);
     using Module::forward;
     Tensor forward(const Tensor& x) override;
     std::string extra_repr() const override;
+    /// The shape of one output sample.
     const std::vector<int64_t> sample_shape;
 };
 
@@ -386,10 +412,12 @@ struct DropoutOptions {
 /// ```
 class Dropout : public Module {
 public:
+    /// Validates `options` and seeds `rng` from them.
     explicit Dropout(const DropoutOptions& options = {});
     using Module::forward;
     Tensor forward(const Tensor& x) override;
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const DropoutOptions options;
     /// The mask generator (exposed so that a checkpoint can save and restore its state).
     Rng rng;
@@ -404,10 +432,12 @@ public:
 /// ```
 class Maxout : public Module {
 public:
+    /// Throws gantry::Error unless pieces > 0.
     explicit Maxout(int64_t pieces);
     using Module::forward;
     Tensor forward(const Tensor& x) override;
     std::string extra_repr() const override;
+    /// Channels per group.
     const int64_t pieces;
 };
 
@@ -430,12 +460,15 @@ struct EmbeddingOptions {
 /// ```
 class Embedding : public Module {
 public:
+    /// Validates `options`, then draws the table from `rng`.
     Embedding(const EmbeddingOptions& options, Rng& rng);
     using Module::forward;
     /// labels (N) -> (N, embedding_dim).
     Tensor forward(const Tensor& labels) override;
+    /// Draws the table again from N(0, 1).
     void reset_parameters(Rng& rng);
     std::string extra_repr() const override;
+    /// The options the layer was built with.
     const EmbeddingOptions options;
     /// The table (a registered parameter).
     Tensor weight;
@@ -457,6 +490,7 @@ public:
 class Sequential : public Module {
 public:
     Sequential() : Module("Sequential") {}
+    /// push_back of each module in turn.
     Sequential(std::initializer_list<std::shared_ptr<Module>> modules);
     /// Appends `module` under the next index name.
     void push_back(std::shared_ptr<Module> module);
