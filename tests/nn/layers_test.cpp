@@ -139,7 +139,7 @@ TEST_CASE("Linear, Conv2d, ConvTranspose2d: PyTorch's default initialisation, fr
     }
 }
 
-TEST_CASE("Sequential: children named 0, 1, ...; typed access", "[nn]") {
+TEST_CASE("Sequential: children named 0, 1, ... with typed access", "[nn]") {
     Rng rng(5);
     nn::Sequential net{
         std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 2, .out_features = 8}, rng),
@@ -178,7 +178,7 @@ TEST_CASE("Flatten, Reshape, activations: forward equals the op", "[nn]") {
 // ---- forward through the ops of the conv (linear, conv2d, conv_transpose2d) and norm
 // (batch_norm, layer_norm, dropout, maxout, embedding) branches -----------------------------
 
-TEST_CASE("Linear: forward equals the functional op; bad input is named", "[nn]") {
+TEST_CASE("Linear: forward equals the functional op, bad input is named", "[nn]") {
     Rng rng(7);
     nn::Linear fc(nn::LinearOptions{.in_features = 5, .out_features = 3}, rng);
     const Tensor x = random_tensor({4, 5}, 8);

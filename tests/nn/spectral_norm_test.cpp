@@ -167,7 +167,7 @@ TEST_CASE("SpectralNorm: u and v are buffers saved in the state dict", "[nn]") {
     CHECK(sn->weight_v.to_vector() == saved.at("0.weight_v").to_vector());
 }
 
-TEST_CASE("SpectralNorm: convolution weights; ConvTranspose2d normalises along axis 1", "[nn]") {
+TEST_CASE("SpectralNorm: convolution weights, ConvTranspose2d normalises along axis 1", "[nn]") {
     Rng rng(7);
     SECTION("Conv2d: W_mat is (Cout, Cin kH kW)") {
         auto conv = std::make_shared<nn::Conv2d>(
