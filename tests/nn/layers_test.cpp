@@ -71,7 +71,7 @@ TEST_CASE("Options: validate() names the bad value", "[nn][errors]") {
     CHECK_THROWS_WITH(nn::Flatten(4), Catch::Contains("start_axis must be in [0, 4), got 4"));
 }
 
-TEST_CASE("Linear, Conv2d, ConvTranspose2d: PyTorch's default initialisation, from the seed",
+TEST_CASE("Linear Conv2d ConvTranspose2d: PyTorch's default initialisation drawn from the seed",
           "[nn]") {
     SECTION("Linear: weight and bias in U(-1/sqrt(fan_in), 1/sqrt(fan_in))") {
         Rng rng(1);
@@ -139,7 +139,7 @@ TEST_CASE("Linear, Conv2d, ConvTranspose2d: PyTorch's default initialisation, fr
     }
 }
 
-TEST_CASE("Sequential: children named 0, 1, ... with typed access", "[nn]") {
+TEST_CASE("Sequential: children named 0 1 2 and typed access", "[nn]") {
     Rng rng(5);
     nn::Sequential net{
         std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 2, .out_features = 8}, rng),
@@ -162,7 +162,7 @@ TEST_CASE("Sequential: children named 0, 1, ... with typed access", "[nn]") {
           ")");
 }
 
-TEST_CASE("Flatten, Reshape, activations: forward equals the op", "[nn]") {
+TEST_CASE("Flatten Reshape and activations: forward equals the op", "[nn]") {
     const Tensor x = random_tensor({2, 3, 2, 2}, 6);
     CHECK(nn::Flatten()(x).shape() == Shape{2, 12});
     CHECK(nn::Flatten(2)(x).shape() == Shape{2, 3, 4});
@@ -178,7 +178,7 @@ TEST_CASE("Flatten, Reshape, activations: forward equals the op", "[nn]") {
 // ---- forward through the ops of the conv (linear, conv2d, conv_transpose2d) and norm
 // (batch_norm, layer_norm, dropout, maxout, embedding) branches -----------------------------
 
-TEST_CASE("Linear: forward equals the functional op, bad input is named", "[nn]") {
+TEST_CASE("Linear: forward equals the functional op and bad input is named", "[nn]") {
     Rng rng(7);
     nn::Linear fc(nn::LinearOptions{.in_features = 5, .out_features = 3}, rng);
     const Tensor x = random_tensor({4, 5}, 8);
@@ -223,7 +223,7 @@ TEST_CASE("Conv2d and ConvTranspose2d: forward equals the functional op", "[nn]"
     GANTRY_REQUIRE_CHECK(all_close(z, conv_transpose2d(h, up.weight, up.bias, up_params, {1, 1})));
 }
 
-TEST_CASE("BatchNorm2d: training uses and updates batch statistics, eval uses running ones",
+TEST_CASE("BatchNorm2d: training uses and updates batch statistics and eval uses running ones",
           "[nn]") {
     nn::BatchNorm2d bn(nn::BatchNormOptions{.num_features = 3, .momentum = 0.2f});
     Rng rng(13);
@@ -253,7 +253,7 @@ TEST_CASE("BatchNorm2d: training uses and updates batch statistics, eval uses ru
                                                         Tensor(), true, 0.1f, 1e-5f)));
 }
 
-TEST_CASE("LayerNorm, Maxout, Embedding, Dropout: forward equals the op", "[nn]") {
+TEST_CASE("LayerNorm Maxout Embedding Dropout: forward equals the op", "[nn]") {
     nn::LayerNorm ln(nn::LayerNormOptions{.normalized_shape = {3, 2}});
     const Tensor x = random_tensor({4, 3, 2}, 16);
     GANTRY_REQUIRE_CHECK(all_close(ln(x), layer_norm(x, ln.weight, ln.bias, 1e-5f)));

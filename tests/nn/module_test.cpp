@@ -68,7 +68,7 @@ std::vector<std::string> names(const nn::NamedTensors& named) {
 
 }  // namespace
 
-TEST_CASE("Module: parameters have dotted names in registration order, recursively", "[nn]") {
+TEST_CASE("Module: parameters have dotted names in registration order recursively", "[nn]") {
     Net net;
     CHECK(names(net.named_parameters()) ==
           std::vector<std::string>{"scale", "block.gain", "block.inner.weight", "block.inner.bias",
@@ -87,7 +87,7 @@ TEST_CASE("Module: parameters have dotted names in registration order, recursive
     for (const Tensor& b : net.buffers()) CHECK_FALSE(b.requires_grad());
 }
 
-TEST_CASE("Module: apply visits this module, then every descendant depth first", "[nn]") {
+TEST_CASE("Module: apply visits this module then every descendant depth first", "[nn]") {
     Net net;
     std::vector<std::string> visited;
     net.apply([&visited](nn::Module& m) { visited.push_back(m.name()); });
@@ -145,7 +145,7 @@ TEST_CASE("Module: zero_grad forgets every gradient", "[nn]") {
     for (const Tensor& p : net.parameters()) CHECK_FALSE(p.grad().defined());
 }
 
-TEST_CASE("Module: state_dict round trip restores values in place, handles unchanged", "[nn]") {
+TEST_CASE("Module: state_dict round trip restores values in place and keeps handles", "[nn]") {
     Net net;
     const std::map<std::string, Tensor> live = net.state_dict();
     CHECK(live.size() == 11);  // 8 parameters + 3 buffers
@@ -233,7 +233,7 @@ TEST_CASE("Module: class labels given to an unconditional module are refused", "
     CHECK_THROWS_WITH(bare(x), Catch::Contains("forward(x) is not implemented"));
 }
 
-TEST_CASE("Module: repr prints the tree, summary lists shapes", "[nn]") {
+TEST_CASE("Module: repr prints the tree and summary lists shapes", "[nn]") {
     Net net;
     const std::string repr = net.repr();
     CHECK_THAT(repr, Catch::StartsWith("Net(\n  (block): Block(\n    (inner): Affine()\n  )\n"));

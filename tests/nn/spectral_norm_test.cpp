@@ -121,7 +121,7 @@ TEST_CASE("SpectralNorm: sigma converges to the largest singular value", "[nn]")
     CHECK(fresh.sigma().item() <= 3.f + 1e-5f);
 }
 
-TEST_CASE("SpectralNorm: training updates u and v in place, eval mode does not", "[nn]") {
+TEST_CASE("SpectralNorm: training updates u and v in place and eval mode does not", "[nn]") {
     Rng rng(3);
     auto inner = std::make_shared<BroadcastLinear>(5, 3);
     nn::init::normal_(inner->weight, rng);
@@ -167,7 +167,7 @@ TEST_CASE("SpectralNorm: u and v are buffers saved in the state dict", "[nn]") {
     CHECK(sn->weight_v.to_vector() == saved.at("0.weight_v").to_vector());
 }
 
-TEST_CASE("SpectralNorm: convolution weights, ConvTranspose2d normalises along axis 1", "[nn]") {
+TEST_CASE("SpectralNorm: convolution weights and ConvTranspose2d normalised along axis 1", "[nn]") {
     Rng rng(7);
     SECTION("Conv2d: W_mat is (Cout, Cin kH kW)") {
         auto conv = std::make_shared<nn::Conv2d>(
@@ -196,7 +196,7 @@ TEST_CASE("SpectralNorm: convolution weights, ConvTranspose2d normalises along a
     }
 }
 
-TEST_CASE("SpectralNorm: gradient through sigma matches finite differences (u, v frozen)",
+TEST_CASE("SpectralNorm: gradient through sigma matches finite differences with u and v frozen",
           "[nn][autograd]") {
     Rng rng(9);
     auto inner = std::make_shared<BroadcastLinear>(3, 4);
@@ -243,7 +243,7 @@ TEST_CASE("SpectralNorm: second-order gradient through sigma (WGAN-GP on an SN c
         {random_tensor({2, 3}, 18), random_tensor({4, 3}, 19)}));
 }
 
-TEST_CASE("SpectralNorm: a later training forward does not change an earlier graph's gradient",
+TEST_CASE("SpectralNorm: a later training forward leaves an earlier graph's gradient unchanged",
           "[nn][autograd]") {
     // D on real, then D on fake, then one backward: the second forward's power iteration updates
     // u and v in place while the first graph still needs the values it used.
@@ -265,7 +265,7 @@ TEST_CASE("SpectralNorm: a later training forward does not change an earlier gra
     GANTRY_REQUIRE_CHECK(all_close(grad_first, expected, 1e-6, 1e-5));
 }
 
-TEST_CASE("SpectralNorm: wrapping nn::Linear, gradcheck of the output w.r.t. the weight",
+TEST_CASE("SpectralNorm: wrapping nn::Linear passes gradcheck of the output wrt the weight",
           "[nn][autograd]") {
     Rng rng(14);
     auto fc = std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 3, .out_features = 2}, rng);
