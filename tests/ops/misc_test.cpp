@@ -50,7 +50,7 @@ TEST_CASE("one_hot and embedding: bad labels are refused naming the label and it
                       Catch::Contains("embedding: table must be (classes, F), got (4)"));
 }
 
-TEST_CASE("embedding: rows of the table, as one_hot times the table", "[op]") {
+TEST_CASE("embedding: rows of the table as one_hot times the table", "[op]") {
     const Tensor labels = Tensor::from_vector({4}, {2, 0, 2, 3});
     const Tensor table = random_tensor({4, 3}, 1);
     const Tensor y = embedding(labels, table);
@@ -64,7 +64,7 @@ TEST_CASE("embedding: rows of the table, as one_hot times the table", "[op]") {
     GANTRY_REQUIRE_CHECK(all_close(y, expected, 0, 0));
 }
 
-TEST_CASE("embedding: repeated labels accumulate their gradients, unused rows get zero",
+TEST_CASE("embedding: repeated labels accumulate their gradients and unused rows get zero",
           "[op][autograd]") {
     const Tensor labels = Tensor::from_vector({3}, {2, 0, 2});
     Tensor table = random_tensor({4, 2}, 2);
@@ -161,7 +161,7 @@ TEST_CASE("dropout: identity in eval and at p = 0", "[op]") {
     CHECK(rng.state() == before);  // no mask drawn
 }
 
-TEST_CASE("dropout: kept elements are scaled by 1/(1-p), at about the rate 1-p", "[op]") {
+TEST_CASE("dropout: kept elements are scaled by 1/(1-p) at about the rate 1-p", "[op]") {
     const Tensor x = Tensor::ones({100, 100});
     Rng rng(2);
     const float p = 0.3f;

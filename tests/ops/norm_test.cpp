@@ -166,7 +166,7 @@ TEST_CASE("batch_norm: differentiating the training gradient again is refused",
     CHECK(autograd::grad({sum(square(y2))}, {x})[0].shape() == Shape{4, 3});
 }
 
-TEST_CASE("batch_norm: wrong ranks, channel counts and modes are refused", "[op][errors]") {
+TEST_CASE("batch_norm: wrong ranks and channel counts and modes are refused", "[op][errors]") {
     const Tensor x = Tensor::zeros({2, 3, 2, 2});
     CHECK_THROWS_WITH(batch_norm(x, Tensor::ones({4}), {}, {}, {}, true),
                       Catch::Contains("batch_norm: weight must have C = 3 elements, got (4)"));
