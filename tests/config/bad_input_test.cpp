@@ -53,9 +53,10 @@ struct BadCase {
 std::string billion_laughs() {
     std::string y = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
     for (int i = 1; i < 10; ++i) {
-        y += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
-        for (int j = 0; j < 10; ++j) y += (j ? ", *a" : "*a") + std::to_string(i - 1);
-        y += "]\n";
+        const std::string name = std::to_string(i), previous = std::to_string(i - 1);
+        y.append("a").append(name).append(": &a").append(name).append(" [");
+        for (int j = 0; j < 10; ++j) y.append(j ? ", *a" : "*a").append(previous);
+        y.append("]\n");
     }
     return kValid + y;
 }
