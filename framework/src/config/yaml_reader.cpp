@@ -4,7 +4,9 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -130,9 +132,41 @@ private:
     size_t visits_ = 0;
 };
 
+// Offset of the first byte that is not part of well-formed UTF-8, or npos. YAML text is Unicode;
+// yaml-cpp passes stray Latin-1 bytes through into names and paths.
+size_t first_invalid_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        // How many continuation bytes (10xxxxxx) this lead byte announces; -1: not a lead byte.
+        const int n = c < 0x80 ? 0
+                      : (c & 0xE0) == 0xC0 ? 1
+                      : (c & 0xF0) == 0xE0 ? 2
+                      : (c & 0xF8) == 0xF0 ? 3
+                                           : -1;
+        if (n < 0 || c == 0xC0 || c == 0xC1 || (n > 0 && i + static_cast<size_t>(n) >= s.size()))
+            return i;
+        for (int k = 1; k <= n; ++k)
+            if ((static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) & 0xC0) != 0x80) return i;
+        i += static_cast<size_t>(n) + 1;
+    }
+    return std::string_view::npos;
+}
+
 }  // namespace
 
 Node parse_yaml(std::string_view text, const std::string& file, Diagnostics& diagnostics) {
+    if (const size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+        const std::string_view before = text.substr(0, bad);
+        const size_t line_start = before.rfind('\n');
+        const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+        const int col = static_cast<int>(bad - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1;
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+        diagnostics.add({file, line, col}, "", std::string("not valid UTF-8 (byte ") + byte + ")",
+                        "save the file as UTF-8");
+        return {};
+    }
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(std::string(text));
