@@ -8,10 +8,16 @@
 #include <array>
 #include <vector>
 
+#include "gantry/error.hpp"
 #include "gantry/random.hpp"
 #include "gantry/tensor.hpp"
 
 namespace gantry {
+
+/// Debug checks make ops verify their numeric domain (log of a non-positive, sqrt of a negative)
+/// and throw DomainError. Off by default; GANTRY_DEBUG_CHECKS=1 in the environment turns them on.
+void set_debug_checks(bool on);
+bool debug_checks();
 
 // ---- element-wise, one input --------------------------------------------------------------
 Tensor relu(const Tensor& x);

@@ -55,6 +55,10 @@ public:
                 }
             }
         }
+        // Releasing a node drops its inputs, which may own the only reference to the nodes
+        // below it: the pass holds every node until it ends.
+        for (const Node* node : postorder)
+            alive_.push_back(const_cast<Node*>(node)->shared_from_this());
         // Producers come first in postorder, so a node's inputs are decided before the node.
         for (const Node* node : postorder) {
             bool needed = false;
@@ -124,6 +128,7 @@ private:
 
     const Targets& targets_;
     std::vector<const Node*> order_;
+    std::vector<std::shared_ptr<Node>> alive_;
     std::unordered_set<const Node*> needed_;
     std::unordered_map<const Node*, Tensor> node_grads_;
     std::unordered_map<const TensorImpl*, Tensor> leaf_grads_;

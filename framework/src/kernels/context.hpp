@@ -3,6 +3,7 @@
 /// The one place oneDNN is set up. Only framework/src/kernels/ includes dnnl.hpp.
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,7 +63,12 @@ inline std::string to_key(const std::string& s) { return s; }
 inline std::string to_key(bool v) { return v ? "1" : "0"; }
 inline std::string to_key(int v) { return std::to_string(v); }
 inline std::string to_key(int64_t v) { return std::to_string(v); }
-inline std::string to_key(float v) { return std::to_string(v); }
+// Exact bits: two parameters that print alike (1e-12 and 0 with %f) must not share a primitive.
+inline std::string to_key(float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    return std::to_string(bits);
+}
 inline std::string to_key(const dnnl::memory::dims& d) {
     std::string s;
     for (auto v : d) s += std::to_string(v) + ',';

@@ -8,15 +8,18 @@
 
 namespace gantry {
 
-namespace ops {
-bool debug_checks() {
-    static const bool on = [] {
+namespace {
+bool& debug_checks_flag() {
+    static bool on = [] {
         const char* v = std::getenv("GANTRY_DEBUG_CHECKS");
         return v != nullptr && v[0] == '1';
     }();
     return on;
 }
-}  // namespace ops
+}  // namespace
+
+void set_debug_checks(bool on) { debug_checks_flag() = on; }
+bool debug_checks() { return debug_checks_flag(); }
 
 using namespace ops;
 using kernels::Eltwise;

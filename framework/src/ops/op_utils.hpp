@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/node.hpp"
+#include "gantry/autograd.hpp"
 #include "gantry/error.hpp"
 #include "gantry/ops.hpp"
 
@@ -11,9 +12,6 @@ namespace gantry::ops {
 
 using autograd::BackwardContext;
 using autograd::record;
-
-/// True when GANTRY_DEBUG_CHECKS=1: ops then check their numeric domain (log of a negative...).
-bool debug_checks();
 
 /// Throws ShapeError "<op>: <what>, got <shape>" unless `ok`.
 inline void expect_shape(bool ok, const char* op, const std::string& what, const Tensor& t) {

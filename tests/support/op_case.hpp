@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Helpers for the op catalog: random inputs kept away from an op's kinks, and Catch2 glue.
+#include <catch2/catch.hpp>
+
+#include "gantry/random.hpp"
+#include "gantry/tensor.hpp"
+#include "support/gradcheck.hpp"
+
+namespace gantry::testing {
+
+/// U[low, high) values; with `min_abs` > 0 each value is pushed at least that far from zero
+/// (finite differences across a kink such as relu's are meaningless).
+inline Tensor random_tensor(const Shape& shape, uint64_t seed, float low = -1.f, float high = 1.f,
+                            float min_abs = 0.f) {
+    Rng rng(seed, 99);
+    Tensor t = rng.uniform(shape, low, high);
+    if (min_abs > 0.f)
+        for (int64_t i = 0; i < t.numel(); ++i) {
+            float& v = t.data()[i];
+            if (v > -min_abs && v < min_abs) v = v < 0 ? v - min_abs : v + min_abs;
+        }
+    return t;
+}
+
+}  // namespace gantry::testing
+
+#define GANTRY_REQUIRE_CHECK(result)      \
+    do {                                  \
+        const auto r_ = (result);         \
+        INFO(r_.report);                  \
+        REQUIRE(r_.ok);                   \
+    } while (0)
