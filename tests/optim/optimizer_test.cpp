@@ -335,7 +335,7 @@ TEST_CASE("save, step, restore, step is bitwise exact", "[optim]") {
             twin->load_state_dict(saved);
             rng.set_state(rng_state);
             for (int i = 0; i < 2; ++i) {
-                for (size_t k = 0; k < other.size(); ++k) other[k].set_grad(rng.normal(other[k].shape()));
+                for (Tensor& p : other) p.set_grad(rng.normal(p.shape()));
                 twin->step();
             }
             for (size_t i = 0; i < params.size(); ++i)

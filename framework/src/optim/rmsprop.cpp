@@ -78,8 +78,9 @@ void RMSprop::step() {
             }
             avg = avg + eps;
             if (momentum) {
-                // b_t <- mu * b_{t-1} + g_t / (sqrt(v~_t) + eps); theta_t <- theta_{t-1} - gamma b_t
+                // b_t <- mu * b_{t-1} + g_t / (sqrt(v~_t) + eps)
                 b[j] = b[j] * mu + gt / avg;
+                // theta_t <- theta_{t-1} - gamma * b_t
                 theta[j] = theta[j] + neg_lr * b[j];
             } else {
                 // theta_t <- theta_{t-1} - gamma * g_t / (sqrt(v~_t) + eps)

@@ -232,7 +232,8 @@ StateDict read_state_dict(std::istream& in) {
     // The smallest entry (1-byte name, rank 0, one value) takes 13 bytes.
     if (r.remaining())
         GANTRY_CHECK(count <= *r.remaining() / 13, "read_state_dict: the header claims ", count,
-                     " entries but only ", *r.remaining(), " bytes follow; the file is damaged");
+                     " entries but only ", *r.remaining(),
+                     " bytes follow; the input is truncated or damaged");
 
     StateDict dict;
     std::string previous;
@@ -263,7 +264,7 @@ StateDict read_state_dict(std::istream& in) {
             GANTRY_CHECK(d <= max_numel && (d == 0 || numel <= max_numel / d),
                          "read_state_dict: entry '", name, "': dimension ", a, " = ", d,
                          " makes more values than the ", max_numel,
-                         " the rest of the input can hold; the file is damaged");
+                         " the rest of the input can hold; it is truncated or damaged");
             dims[a] = static_cast<int64_t>(d);
             numel *= d;
         }
