@@ -156,8 +156,10 @@ TEST_CASE("optimizer parameter list is checked", "[optim]") {
     const Tensor non_leaf = relu(leaf);
     REQUIRE_THROWS_WITH(optim::RMSprop({non_leaf}), Contains("parameter 0") &&
                                                         Contains("is not a leaf"));
-    // Two handles to one tensor are the same parameter; a detached copy is a different one.
-    REQUIRE_NOTHROW(optim::SGD({a, a.detach()}));
+    // A detached handle is another tensor over the same values: it would be updated twice.
+    REQUIRE_THROWS_WITH(optim::SGD({a, a.detach()}),
+                        Contains("parameter 1 shares storage with parameter 0"));
+    REQUIRE_NOTHROW(optim::SGD({a, a.clone(), Tensor::zeros(Shape{0}), Tensor::zeros(Shape{0})}));
     REQUIRE_NOTHROW(optim::SGD({}));
 }
 

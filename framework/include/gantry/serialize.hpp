@@ -24,7 +24,8 @@
 ///     rank x i64 dims           each >= 0
 ///     numel x f32               row-major values
 ///   u32 crc32                   CRC-32 (IEEE) of every preceding byte, from the magic on
-/// A reader never allocates more than the bytes actually left in the stream, so a damaged header
+/// Size fields are checked against the bytes left in the stream before anything is allocated (a
+/// stream that cannot seek, such as a pipe, is read in 1 MiB slices instead), so a damaged header
 /// cannot ask for gigabytes; any truncation or corruption raises gantry::Error.
 #include <cstdint>
 #include <filesystem>

@@ -17,10 +17,17 @@ Optimizer::Optimizer(std::vector<Tensor> params) : params_(std::move(params)) {
         // Updating a non-leaf in place would silently diverge from the graph that produced it.
         GANTRY_CHECK(params_[i].is_leaf(), "Optimizer: parameter ", i, " of shape ",
                      params_[i].shape(), " is not a leaf; optimize the leaf it was computed from");
-        for (size_t j = 0; j < i; ++j)
+        for (size_t j = 0; j < i; ++j) {
             GANTRY_CHECK(!params_[i].is_same(params_[j]), "Optimizer: parameter ", i,
                          " is the same tensor as parameter ", j,
                          "; each parameter must appear once or it is updated twice per step");
+            // A detached handle or a view is a different tensor over the same values.
+            const float* a = params_[i].data();
+            const float* b = params_[j].data();
+            const bool overlap = a < b + params_[j].numel() && b < a + params_[i].numel();
+            GANTRY_CHECK(!overlap, "Optimizer: parameter ", i, " shares storage with parameter ",
+                         j, "; its values would be updated twice per step");
+        }
     }
 }
 

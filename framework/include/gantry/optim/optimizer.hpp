@@ -22,7 +22,8 @@ namespace gantry::optim {
 
 class Optimizer {
 public:
-    /// Throws gantry::Error for an undefined, non-leaf or repeated parameter.
+    /// Throws gantry::Error for an undefined or non-leaf parameter, and for two parameters over
+    /// the same values (the same tensor, or handles sharing storage).
     explicit Optimizer(std::vector<Tensor> params);
     virtual ~Optimizer() = default;
     Optimizer(const Optimizer&) = delete;
