@@ -7,7 +7,7 @@
 using namespace gantry;
 using namespace gantry::testing;
 
-TEST_CASE("backward: accumulates into leaves, across calls", "[autograd]") {
+TEST_CASE("backward: accumulates into leaves across calls", "[autograd]") {
     Tensor x = Tensor::from_vector({2}, {1.f, 2.f}).requires_grad_();
     autograd::backward(sum(square(x)));
     CHECK(x.grad().to_vector() == std::vector<float>{2.f, 4.f});
@@ -56,7 +56,7 @@ TEST_CASE("grad: unused inputs and inputs without requires_grad", "[autograd][er
                       Catch::Contains("does not require a gradient"));
 }
 
-TEST_CASE("backward: a freed tape is refused with a hint; retain_graph keeps it", "[autograd][errors]") {
+TEST_CASE("backward: a freed tape is refused with a hint and retain_graph keeps it", "[autograd][errors]") {
     Tensor x = Tensor::ones({2}).requires_grad_();
     const Tensor y = sum(exp(x));
     autograd::backward(y, {}, /*retain_graph=*/true);
@@ -71,7 +71,7 @@ TEST_CASE("backward: non-scalar outputs need grad_output", "[autograd][errors]")
     CHECK(x.grad().to_vector() == std::vector<float>{2.f, -2.f});
 }
 
-TEST_CASE("no-grad mode records nothing; frozen leaves get no gradient", "[autograd]") {
+TEST_CASE("no-grad mode records nothing and frozen leaves get no gradient", "[autograd]") {
     Tensor w = Tensor::ones({2}).requires_grad_();
     {
         autograd::NoGradGuard no_grad;

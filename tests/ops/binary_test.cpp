@@ -38,7 +38,7 @@ struct BinaryCase {
 };
 }  // namespace
 
-TEST_CASE("binary ops: broadcasting forward, first and second order gradients", "[op][autograd]") {
+TEST_CASE("binary ops: broadcasting forward with first and second order gradients", "[op][autograd]") {
     const std::vector<BinaryCase> cases = {
         {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, [](double a, double b) { return a + b; }},
         {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, [](double a, double b) { return a - b; }},

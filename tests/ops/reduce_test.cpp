@@ -24,7 +24,7 @@ TEST_CASE("sum and mean: values over all axes and chosen axes", "[op]") {
     CHECK(sum(img, {0, 2, 3}).shape() == Shape{3});
 }
 
-TEST_CASE("reductions, broadcast_to, sum_to: gradients of first and second order", "[op][autograd]") {
+TEST_CASE("reductions and broadcast_to and sum_to: gradients of first and second order", "[op][autograd]") {
     const std::vector<std::pair<const char*, OpFn>> cases = {
         {"sum all", [](const std::vector<Tensor>& in) { return sum(in[0]); }},
         {"sum axes", [](const std::vector<Tensor>& in) { return sum(in[0], {0, 2}); }},

@@ -1,8 +1,56 @@
 // SPDX-License-Identifier: Apache-2.0
+// The `gantry` command line: dispatches to the registered subcommands and maps every error kind
+// to the exit code of the product spec.
 #include <cstdio>
 #include <exception>
+#include <map>
+
+#include "command.hpp"
+#include "gantry/error.hpp"
+
+namespace gantry::cli {
+
+std::vector<CommandRegistration>& commands() {
+    static std::vector<CommandRegistration> list;
+    return list;
+}
+
+namespace {
+int exit_code_of(const std::exception& e) {
+    if (dynamic_cast<const ConfigError*>(&e)) return static_cast<int>(ExitCode::bad_config);
+    if (dynamic_cast<const PluginError*>(&e)) return static_cast<int>(ExitCode::plugin);
+    if (dynamic_cast<const DataError*>(&e)) return static_cast<int>(ExitCode::bad_data);
+    if (dynamic_cast<const DivergenceError*>(&e)) return static_cast<int>(ExitCode::diverged);
+    if (dynamic_cast<const OutputError*>(&e)) return static_cast<int>(ExitCode::output);
+    return 1;
+}
+}  // namespace
+
+}  // namespace gantry::cli
 
 int main(int argc, char** argv) {
-    std::fprintf(stderr, "usage: gantry COMMAND ...\n");
-    return 2;
+    using namespace gantry::cli;
+    CLI::App app{"gantry: GAN experiments on oneDNN"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "0.1.0");
+    std::map<CLI::App*, std::function<int()>> runners;
+    for (const CommandRegistration& c : commands()) {
+        CLI::App* sub = app.add_subcommand(c.name, c.help);
+        runners[sub] = c.setup(*sub);
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 prints help (exit 0) or the usage error; a usage error is exit code 2.
+        const int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(gantry::ExitCode::bad_config);
+    }
+    try {
+        for (auto& [sub, run] : runners)
+            if (sub->parsed()) return run();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gantry: error: %s\n", e.what());
+        return exit_code_of(e);
+    }
+    return 0;
 }

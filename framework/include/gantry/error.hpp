@@ -26,6 +26,49 @@ public:
     using Error::Error;
 };
 
+/// A bad experiment or sweep file, or a bad command-line value (exit code 2). what() is the whole
+/// report: every problem found, each "file:line:col: key.path: message".
+class ConfigError : public Error {
+public:
+    using Error::Error;
+};
+
+/// A plugin could not be found or loaded, or refused its options (exit code 3).
+class PluginError : public Error {
+public:
+    using Error::Error;
+};
+
+/// Bad input data: malformed dataset files, unreadable images (exit code 4).
+class DataError : public Error {
+public:
+    using Error::Error;
+};
+
+/// Training diverged: a non-finite loss or weight (exit code 5).
+class DivergenceError : public Error {
+public:
+    using Error::Error;
+};
+
+/// An output could not be written: disk full, I/O error, permissions (exit code 74).
+class OutputError : public Error {
+public:
+    using Error::Error;
+};
+
+/// The process exit codes of the product spec, one per error kind.
+enum class ExitCode : int {
+    ok = 0,
+    some_runs_failed = 1,
+    bad_config = 2,
+    plugin = 3,
+    bad_data = 4,
+    diverged = 5,
+    output = 74,
+    interrupted = 130,
+};
+
 namespace detail {
 template <typename... Args>
 std::string concat(const Args&... args) {

@@ -61,7 +61,8 @@ public:
             alive_.push_back(const_cast<Node*>(node)->shared_from_this());
         // Producers come first in postorder, so a node's inputs are decided before the node.
         for (const Node* node : postorder) {
-            bool needed = false;
+            // A released node is kept so that apply() can say its tape was freed.
+            bool needed = node->released();
             for (const Tensor& input : node->inputs()) needed = needed || reaches(input);
             if (needed) needed_.insert(node);
         }

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The loss plugin interface. A loss builds scalar terms; the runner alone zeroes gradients,
+/// calls backward and steps the optimizers (one step per network per scheduled step, the
+/// penalties included in that step).
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gantry/plugin/object.hpp"
+#include "gantry/random.hpp"
+#include "gantry/tensor.hpp"
+
+namespace gantry {
+
+namespace nn {
+class Module;
+}
+
+/// D applied to a batch: x (N, ...) and labels (N) or undefined -> logits (N).
+using DiscriminatorFn = std::function<Tensor(const Tensor& x, const Tensor& labels)>;
+
+/// Named scalar terms; the runner minimises their sum and logs each one.
+using LossTerms = std::vector<std::pair<std::string, Tensor>>;
+
+struct DiscriminatorStep {
+    Tensor real, real_labels;   ///< a fresh batch from the data
+    Tensor fake, fake_labels;   ///< G(z), detached from G
+    DiscriminatorFn discriminator;
+    Rng* rng = nullptr;         ///< for a loss's own sampling (interpolation weights...)
+    int64_t iteration = 0;
+};
+
+struct GeneratorStep {
+    Tensor d_fake;              ///< D(G(z)) (N): gradients reach G through it
+    Tensor fake, fake_labels;   ///< G(z), on G's tape
+    DiscriminatorFn discriminator;
+    Rng* rng = nullptr;
+    int64_t iteration = 0;
+};
+
+class Loss : public plugin::Object {
+public:
+    virtual LossTerms discriminator_loss(const DiscriminatorStep& step) = 0;
+    virtual LossTerms generator_loss(const GeneratorStep& step) = 0;
+    /// Applied to D after each of its optimizer steps (WGAN's weight clipping).
+    virtual void constrain_discriminator(nn::Module& discriminator) {}
+    /// True when the loss differentiates D with respect to its input (gradient penalties):
+    /// the runtime then refuses a discriminator with batch normalisation.
+    virtual bool penalizes_input_gradient() const { return false; }
+};
+
+}  // namespace gantry

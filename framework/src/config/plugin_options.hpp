@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// A plugin section's options: checked against the plugin's declared table, or — without a
+// catalogue — typed from their YAML form so that they can still be emitted canonically.
+#include <string>
+#include <vector>
+
+#include "gantry/config/catalog.hpp"
+#include "gantry/config/document.hpp"
+#include "gantry/config/experiment.hpp"
+
+namespace gantry::config::detail {
+
+/// Checks every key of `section` except `plugin` and `runtime_keys` against `schema`: unknown
+/// options (with suggestions), types, ranges, choices, required options; fills in defaults.
+void check_plugin_options(const Node& section, const std::string& path,
+                          const PluginSchema& schema, const std::vector<std::string>& runtime_keys,
+                          Diagnostics& d, PluginSection& out);
+
+/// The same keys typed from their form (true/false, integer, number, string, lists of those).
+void infer_plugin_options(const Node& section, const std::string& path,
+                          const std::vector<std::string>& runtime_keys, Diagnostics& d,
+                          PluginSection& out);
+
+/// `value` as a YAML flow scalar or list.
+std::string emit_option(const plugin::OptionValue& value);
+
+}  // namespace gantry::config::detail

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+// Good experiment files: defaults, includes, overrides, and the resolved YAML round trip.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "gantry/config/experiment.hpp"
+
+namespace gantry::config::testing {
+const PluginCatalog& fake_catalog();
+}
+
+namespace {
+
+using namespace gantry::config;
+using gantry::Role;
+using gantry::config::testing::fake_catalog;
+
+std::string data_path(const std::string& name) {
+    return std::string(GANTRY_SOURCE_DIR) + "/tests/config/data/" + name;
+}
+
+ExperimentSpec load(const std::string& name, const std::vector<std::string>& overrides = {}) {
+    return load_experiment(data_path(name), overrides, &fake_catalog());
+}
+
+std::string errors_of(const std::string& name, const std::vector<std::string>& overrides = {}) {
+    try {
+        load(name, overrides);
+    } catch (const ConfigErrors& e) {
+        return e.what();
+    }
+    return "(accepted)";
+}
+
+}  // namespace
+
+TEST_CASE("experiment: every default is filled in", "[config]") {
+    const ExperimentSpec s = load("minimal.yaml");
+    CHECK(s.experiment == "minimal");
+    CHECK(s.seed == 0);
+    CHECK(s.threads == 0);
+    CHECK(s.plugins.empty());
+    CHECK(s.generator.latent == 64);
+    CHECK(s.discriminator.pack == 1);
+    for (const OptimizerSpec* o : {&s.optimizers.generator, &s.optimizers.discriminator}) {
+        CHECK(o->type == OptimizerType::adam);
+        CHECK(o->lr == 2e-4);
+        CHECK(o->betas == std::array<double, 2>{0.5, 0.999});
+        CHECK(o->eps == 1e-8);
+        CHECK(o->weight_decay == 0.0);
+        CHECK_FALSE(o->amsgrad);
+        CHECK(o->schedule.type == LrScheduleType::constant);
+    }
+    CHECK(s.schedule.iterations == 100);
+    CHECK(s.schedule.batch == 64);
+    REQUIRE(s.schedule.steps.size() == 2);
+    CHECK(s.schedule.steps[0].train == Role::discriminator);
+    CHECK(s.schedule.steps[0].repeat == 1);
+    CHECK(s.schedule.steps[1].train == Role::generator);
+    CHECK(s.schedule.ema.decay == 0.0);
+    CHECK(s.evaluate.every == 1000);
+    CHECK(s.evaluate.samples == 2500);
+    CHECK(s.evaluate.metrics.empty());
+    CHECK_FALSE(s.evaluate.stop_when);
+    CHECK(s.log.every == 50);
+    CHECK(s.samples.every == 1000);
+    CHECK(s.samples.grid == 64);
+    CHECK(s.checkpoint.every == 1000);
+    CHECK(s.checkpoint.keep == 2);
+}
+
+TEST_CASE("experiment: plugin options get their declared defaults, in declared order",
+          "[config]") {
+    const ExperimentSpec s = load("minimal.yaml");
+    CHECK(s.data.plugin == "gaussian_mixture");
+    CHECK(s.data.options.get_string("layout") == "ring");
+    CHECK(s.data.options.get_int("modes") == 8);
+    CHECK(s.data.options.get_number("radius") == 2.0);
+    CHECK(s.data.option_order == std::vector<std::string>{"layout", "modes", "radius", "sigma"});
+    CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{128, 128});
+    CHECK(s.generator.options.get_string("activation") == "leaky_relu");
+    CHECK_FALSE(s.generator.options.get_bool("spectral_norm"));
+    CHECK(s.loss.plugin == "hinge");
+    CHECK(s.loss.options.values().empty());
+}
+
+TEST_CASE("experiment: the product spec's example resolves as written", "[config]") {
+    const ExperimentSpec s = load("ring.yaml");
+    CHECK(s.experiment == "wgan-gp-ring");
+    CHECK(s.threads == 2);
+    CHECK(s.generator.latent == 256);
+    CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{128, 128, 128});
+    CHECK(s.loss.options.get_number("lambda") == 10.0);
+    CHECK(s.loss.options.get_number("target") == 1.0);
+    CHECK(s.optimizers.generator.lr == 1e-4);
+    CHECK(s.optimizers.generator.betas == std::array<double, 2>{0.5, 0.9});
+    CHECK(s.schedule.iterations == 20000);
+    CHECK(s.schedule.steps[0].repeat == 5);
+    CHECK(s.schedule.steps[1].repeat == 1);
+    CHECK(s.schedule.ema.decay == 0.999);
+    CHECK(s.evaluate.metrics == std::vector<std::string>{"modes", "high_quality"});
+    REQUIRE(s.evaluate.stop_when);
+    CHECK(s.evaluate.stop_when->metric == "modes");
+    CHECK(s.evaluate.stop_when->at_least == 8.0);
+    CHECK_FALSE(s.evaluate.stop_when->at_most);
+    CHECK(s.evaluate.stop_when->patience == 3);
+    CHECK(s.metric_plugins ==
+          std::vector<std::pair<std::string, std::string>>{{"modes", "modes"},
+                                                           {"high_quality", "modes"}});
+    CHECK(s.checkpoint.every == 2000);
+}
+
+TEST_CASE("experiment: include merges deeply; lists and scalars replace", "[config]") {
+    const ExperimentSpec s = load("derived.yaml");
+    CHECK(s.experiment == "derived");
+    CHECK(s.data.plugin == "gaussian_mixture");                 // from the base
+    CHECK(s.data.options.get_int("modes") == 25);               // overridden
+    CHECK(s.data.options.get_string("layout") == "grid");       // overridden
+    CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{256});  // replaced
+    CHECK(s.discriminator.options.get_int_list("hidden") == std::vector<int64_t>{64, 64});
+    CHECK(s.loss.options.get_number("lambda") == 5.0);
+    CHECK(s.optimizers.generator.lr == 2e-4);                          // overridden
+    CHECK(s.optimizers.generator.betas == std::array<double, 2>{0.5, 0.9});  // kept
+    CHECK(s.schedule.iterations == 1000);
+    CHECK(s.schedule.batch == 64);
+    // A plugin directory is relative to the file that names it.
+    REQUIRE(s.plugins.size() == 1);
+    CHECK(s.plugins[0] == std::filesystem::path(data_path("base/plugin_dir")).lexically_normal());
+    CHECK(s.resolved_yaml.find("include") == std::string::npos);
+}
+
+TEST_CASE("experiment: an include cycle is reported with its chain", "[config]") {
+    const std::string e = errors_of("cycle_a.yaml");
+    CHECK_THAT(e, Catch::Contains("cycle_b.yaml:1:32: include[1]: include cycle: "));
+    CHECK_THAT(e, Catch::Contains("data/cycle_a.yaml -> "));
+    CHECK_THAT(e, Catch::Contains("data/cycle_b.yaml -> "));
+    CHECK_THAT(e, Catch::EndsWith("data/cycle_a.yaml"));
+}
+
+TEST_CASE("experiment: a missing include is reported where it is included", "[config]") {
+    const std::string e = errors_of("missing_include.yaml");
+    CHECK_THAT(e, Catch::Contains("missing_include.yaml:4:5: include: cannot read '"));
+    CHECK_THAT(e, Catch::Contains("base/does_not_exist.yaml': No such file or directory"));
+}
+
+TEST_CASE("experiment: a syntax error in an included file names that file", "[config]") {
+    const std::string e = errors_of("broken_include.yaml");
+    CHECK_THAT(e, Catch::Contains("base/broken.yaml:4:1: YAML syntax error"));
+}
+
+TEST_CASE("experiment: a missing experiment file", "[config]") {
+    const std::string e = errors_of("no_such_file.yaml");
+    CHECK_THAT(e, Catch::Contains("no_such_file.yaml: cannot read"));
+    CHECK_THAT(e, Catch::Contains("No such file or directory"));
+    CHECK_THAT(errors_of("base"), Catch::Contains("it is a directory"));
+}
+
+TEST_CASE("experiment: several problems of a file are reported at once, in file order",
+          "[config]") {
+    try {
+        load("several_errors.yaml");
+        FAIL("accepted");
+    } catch (const ConfigErrors& e) {
+        REQUIRE(e.records().size() == 3);
+        CHECK(e.records()[0].key_path == "data.mode");
+        CHECK(e.records()[0].line == 3);
+        CHECK(e.records()[0].col == 34);
+        CHECK(e.records()[0].hint == "did you mean 'modes'?");
+        CHECK(e.records()[1].key_path == "schedule.iterations");
+        CHECK(e.records()[1].message == "expected an integer >= 1, got '0'");
+        CHECK(e.records()[2].key_path == "schedule.bacth");
+        CHECK_THAT(e.records()[2].file, Catch::EndsWith("several_errors.yaml"));
+    }
+}
+
+TEST_CASE("experiment: --set reaches list elements, lists and plugin names", "[config]") {
+    const ExperimentSpec s = load("ring.yaml", {"schedule.steps[1].repeat=3",
+                                                "optimizers.generator.betas=[0.0, 0.99]",
+                                                "generator.hidden=[32]", "seed=18446744073709551615",
+                                                "evaluate.stop_when.patience=1"});
+    CHECK(s.schedule.steps[1].repeat == 3);
+    CHECK(s.optimizers.generator.betas == std::array<double, 2>{0.0, 0.99});
+    CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{32});
+    CHECK(s.seed == 18446744073709551615ULL);
+    CHECK(s.evaluate.stop_when->patience == 1);
+}
+
+TEST_CASE("experiment: --set appends a list element at index == size", "[config]") {
+    const ExperimentSpec s = load("ring.yaml", {"schedule.steps[2]={train: generator, repeat: 2}"});
+    REQUIRE(s.schedule.steps.size() == 3);
+    CHECK(s.schedule.steps[2].train == Role::generator);
+    CHECK(s.schedule.steps[2].repeat == 2);
+}
+
+TEST_CASE("experiment: --set creates sections the file does not have", "[config]") {
+    const ExperimentSpec s = load("minimal.yaml", {"evaluate.metrics=[modes]", "log.every=10"});
+    CHECK(s.evaluate.metrics == std::vector<std::string>{"modes"});
+    CHECK(s.log.every == 10);
+}
+
+TEST_CASE("experiment: --set of another plugin drops the old plugin's options", "[config]") {
+    // ring.yaml sets wgan_gp's lambda; hinge has no options, so keeping it would be an error.
+    const ExperimentSpec s = load("ring.yaml", {"loss.plugin=hinge"});
+    CHECK(s.loss.plugin == "hinge");
+    CHECK(s.loss.options.values().empty());
+    // Options given on the command line are the user's intent and still checked.
+    CHECK_THAT(errors_of("ring.yaml", {"loss.margin=1", "loss.plugin=hinge"}),
+               Catch::Contains("--set loss.margin=1: loss.margin: unknown option 'margin'"));
+    // Runtime keys are not the plugin's.
+    const ExperimentSpec other =
+        load_experiment(data_path("ring.yaml"), {"generator.plugin=resnet"}, nullptr);
+    CHECK(other.generator.plugin == "resnet");
+    CHECK(other.generator.latent == 256);
+    CHECK(other.generator.options.values().empty());
+}
+
+TEST_CASE("experiment: the resolved YAML loads back to the same spec and hash", "[config]") {
+    const char* files[] = {"ring.yaml", "minimal.yaml", "derived.yaml"};
+    for (const PluginCatalog* catalog : {&fake_catalog(), static_cast<const PluginCatalog*>(nullptr)})
+        for (const char* file : files) {
+            INFO(file << (catalog ? " with" : " without") << " a catalogue");
+            const ExperimentSpec first =
+                load_experiment(data_path(file), {"schedule.ema={decay: 0.99, start: 10}"}, catalog);
+            const ExperimentSpec again =
+                parse_experiment(first.resolved_yaml, "resolved.yaml", {}, catalog);
+            CHECK(again.resolved_yaml == first.resolved_yaml);
+            CHECK(again.config_hash == first.config_hash);
+            CHECK(again.generator.options.values() == first.generator.options.values());
+            CHECK(again.data.options.values() == first.data.options.values());
+            CHECK(again.loss.options.values() == first.loss.options.values());
+            CHECK(again.plugins == first.plugins);
+            CHECK(again.schedule.ema.start == 10);
+            CHECK(again.optimizers.generator.eps == first.optimizers.generator.eps);
+        }
+}
+
+TEST_CASE("experiment: the hash identifies the configuration, not its spelling", "[config]") {
+    const ExperimentSpec base = load("minimal.yaml");
+    CHECK(base.config_hash.size() == 16);
+    CHECK(base.config_hash == fnv1a_hex(base.resolved_yaml));
+    // Stated defaults, another order, flow vs block style, comments: the same experiment.
+    const ExperimentSpec spelled = parse_experiment(
+        "# the same as minimal.yaml\n"
+        "schedule:\n  iterations: 100\n  batch: 64\n"
+        "loss: {plugin: hinge}\ndiscriminator: {plugin: mlp, pack: 1}\n"
+        "generator: {plugin: mlp, hidden: [128, 128], latent: 64}\n"
+        "data: {plugin: gaussian_mixture, modes: 8}\nseed: 0\nexperiment: minimal\n",
+        data_path("spelled.yaml"), {}, &fake_catalog());
+    CHECK(spelled.config_hash == base.config_hash);
+    // Any changed value changes the hash.
+    for (const char* change : {"seed=1", "schedule.iterations=101", "data.modes=9",
+                               "optimizers.generator.lr=0.0002000001", "log.every=51",
+                               "generator.hidden=[128, 129]"}) {
+        INFO(change);
+        CHECK(load("minimal.yaml", {change}).config_hash != base.config_hash);
+    }
+}
+
+TEST_CASE("experiment: optimizer types keep only their own options", "[config]") {
+    const ExperimentSpec s = load(
+        "minimal.yaml",
+        {"optimizers.generator={type: sgd, lr: 0.01, momentum: 0.9, nesterov: true}",
+         "optimizers.discriminator={type: rmsprop, alpha: 0.9, schedule: {type: cosine, "
+         "final_lr: 0.1}}"});
+    CHECK(s.optimizers.generator.type == OptimizerType::sgd);
+    CHECK(s.optimizers.generator.nesterov);
+    CHECK(s.optimizers.discriminator.type == OptimizerType::rmsprop);
+    CHECK(s.optimizers.discriminator.alpha == 0.9);
+    CHECK(s.optimizers.discriminator.schedule.type == LrScheduleType::cosine);
+    CHECK(s.optimizers.discriminator.schedule.final_lr == 0.1);
+    CHECK_THAT(s.resolved_yaml, Catch::Contains("    type: sgd\n    lr: 0.01\n    momentum: "
+                                                "0.9\n    nesterov: true\n"));
+    CHECK_THAT(s.resolved_yaml,
+               Catch::Contains("    schedule: {type: cosine, final_lr: 0.1}\n"));
+}

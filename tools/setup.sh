@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# setup.sh — from a checkout to a working build of Gantry on Debian 12 (bookworm).
+#
+#   usage: tools/setup.sh [--test] [--asan] [--no-build] [-- CMAKE_ARGS...]
+#
+#   (no flag)   install the missing Debian packages, then configure and build build/ (Release)
+#   --test      also run the whole test suite in build/
+#   --asan      also build build-asan/ with ASan + LeakSanitizer + UBSan and run the suite there
+#   --no-build  only install the packages
+#   -- ARGS     extra arguments for the configure step, e.g. -- -DGANTRY_WERROR=ON
+#
+# Safe to run again: packages already installed are not touched, builds are incremental.
+# Environment: GANTRY_JOBS (parallel build jobs, default: all cores).
+# Exit status: 0 when everything asked for succeeded, 1 otherwise, 2 on a bad command line.
+set -euo pipefail
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+
+run_tests=0 asan=0 build=1
+cmake_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --test)     run_tests=1 ;;
+    --asan)     asan=1 ;;
+    --no-build) build=0 ;;
+    -h|--help)  usage; exit 0 ;;
+    --)         shift; cmake_args=("$@"); break ;;
+    *)          echo "setup.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+cd "$(dirname "$0")/.."   # every path below is relative to the repository root
+jobs=${GANTRY_JOBS:-$(nproc)}
+
+say()  { echo "setup: $*"; }
+fail() { echo "setup: error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# 1. Debian packages. Each one is here for a reason that docs/building.md spells out.
+packages=(
+  build-essential g++ cmake make git pkg-config   # the tool chain
+  libdnnl-dev                                      # oneDNN: the CPU kernels
+  ocl-icd-opencl-dev                               # Debian's oneDNN CMake config requires OpenCL
+  libyaml-cpp-dev                                  # experiment files
+  libboost-dev libboost-filesystem-dev             # Boost.DLL (plugins) and its filesystem
+  catch2                                           # the test framework (v2)
+  libpng-dev zlib1g-dev                            # sample grids, .gz datasets
+  libcli11-dev nlohmann-json3-dev libfmt-dev       # the CLI, JSON outputs, formatting
+  dataset-fashion-mnist                            # the image dataset the examples train on
+)
+
+command -v dpkg-query >/dev/null || fail "this script targets Debian 12; see docs/building.md for the packages"
+missing=()
+for p in "${packages[@]}"; do
+  # db:Status-Status is "installed" only for a complete install (not "config-files" or half-done).
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] \
+    || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them, then run this script again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  install_cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+  say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+  apt_log=$(mktemp /tmp/gantry-setup-apt.XXXXXX.log)
+  # No stdin in CI: noninteractive, and apt must never wait for a prompt.
+  if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive $install_cmd; } \
+       </dev/null >"$apt_log" 2>&1; then
+    tail -n 25 "$apt_log" >&2
+    fail "apt-get failed (full log: $apt_log)"
+  fi
+  rm -f "$apt_log"
+fi
+
+[ $build = 1 ] || { say "packages ready (--no-build: stopping here)"; exit 0; }
+
+# ---------------------------------------------------------------------------------------------
+# 2. Build and test. Tool output goes to a log in the build directory so that a good run stays
+#    a few lines long; a failure shows the errors (in CI, where nobody can open the log
+#    afterwards, the whole log).
+show_failure() {   # show_failure LOG WHAT
+  if [ -n "${CI:-}" ]; then
+    cat "$1" >&2
+  else
+    grep -E -m 30 'error|Error|FAILED|Failed|\*\*\*' "$1" >&2 || true
+    echo "..." >&2; tail -n 20 "$1" >&2
+  fi
+  fail "$2 failed (full log: $1)"
+}
+
+build_tree() {   # build_tree DIR CMAKE_ARGS...
+  local dir=$1; shift
+  mkdir -p "$dir"
+  local log=$dir/setup-build.log
+  say "building $dir/ ($jobs jobs, log: $log)"
+  local start=$SECONDS
+  { cmake -S . -B "$dir" "$@" "${cmake_args[@]}" && cmake --build "$dir" -j"$jobs"; } \
+    </dev/null >"$log" 2>&1 || show_failure "$log" "the build of $dir/"
+  say "built $dir/ in $((SECONDS - start)) s"
+}
+
+test_tree() {   # test_tree DIR
+  local dir=$1 log=$1/setup-test.log
+  local count
+  count=$(ctest --test-dir "$dir" -N 2>/dev/null | sed -n 's/^Total Tests: *//p')
+  if [ "${count:-0}" = 0 ]; then
+    say "warning: $dir/ has no tests registered (is GANTRY_BUILD_TESTS off?)"
+    return 0
+  fi
+  say "running $count tests in $dir/ (log: $log)"
+  local start=$SECONDS
+  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 </dev/null >"$log" 2>&1 \
+    || show_failure "$log" "the test suite in $dir/"
+  say "$(grep -E 'tests passed' "$log") in $((SECONDS - start)) s"
+}
+
+build_tree build
+if [ $run_tests = 1 ]; then test_tree build; fi
+
+if [ $asan = 1 ]; then
+  # RelWithDebInfo: sanitizer reports need line numbers; -O2 keeps the suite fast enough.
+  build_tree build-asan -DGANTRY_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  # A leak fails the test that leaked; UBSan reports come with the stack that led there.
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+    test_tree build-asan
+fi
+
+say "done: build/bin/gantry is ready"
