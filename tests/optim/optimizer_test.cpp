@@ -285,7 +285,7 @@ TEST_CASE("state buffers are allocated once", "[optim]") {
     }
 }
 
-TEST_CASE("save, step, restore, step is bitwise exact", "[optim]") {
+TEST_CASE("save then step then restore then step is bitwise exact", "[optim]") {
     for (const auto& [name, factory] : all_configurations()) {
         SECTION(name) {
             Rng rng(21);

@@ -104,7 +104,7 @@ TEST_CASE("a saved state continues the sequence exactly", "[random]") {
     CHECK(bitwise_equal(restored.normal(Shape{5, 5}), expected_normal));
 }
 
-TEST_CASE("a fill depends only on the counter, not on how it is split", "[random]") {
+TEST_CASE("a fill depends only on the counter and not on how it is split", "[random]") {
     // Fills advance by whole 4-word blocks, so splitting at a multiple of 4 changes nothing.
     Rng whole(5), split(5);
     const Tensor all = whole.uniform(Shape{40000});
@@ -222,7 +222,7 @@ TEST_CASE("next_below is in range and unbiased", "[random]") {
     REQUIRE_THROWS_WITH(rng.next_below(0), Contains("next_below") && Contains("n > 0"));
 }
 
-TEST_CASE("next_double is in [0, 1)", "[random]") {
+TEST_CASE("next_double is in the unit interval", "[random]") {
     Rng rng(500);
     double sum = 0;
     for (int i = 0; i < kSamples; ++i) {

@@ -50,7 +50,7 @@ TEST_CASE("scalars and item", "[tensor]") {
                             Contains("(2, 2)"));
 }
 
-TEST_CASE("handles share storage; clone copies", "[tensor]") {
+TEST_CASE("handles share storage and clone copies", "[tensor]") {
     Tensor a = Tensor::from_vector(Shape{3}, {1, 2, 3});
     Tensor alias = a;
     CHECK(alias.is_same(a));

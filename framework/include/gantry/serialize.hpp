@@ -26,7 +26,10 @@
 ///   u32 crc32                   CRC-32 (IEEE) of every preceding byte, from the magic on
 /// Size fields are checked against the bytes left in the stream before anything is allocated (a
 /// stream that cannot seek, such as a pipe, is read in 1 MiB slices instead), so a damaged header
-/// cannot ask for gigabytes; any truncation or corruption raises gantry::Error.
+/// cannot ask for gigabytes; any truncation or corruption raises DataError (a gantry::Error).
+///
+/// This is the in-memory and stream form of named tensors; gantry/io/checkpoint.hpp stores a
+/// StateDict (its `tensors`, the same map type) inside a run's checkpoint file.
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -44,13 +47,16 @@ inline constexpr uint32_t kStateDictFormatVersion = 1;
 inline constexpr uint32_t kMaxStateDictNameLength = 4096;
 
 /// Writes `dict` to `out` (the values are copied; the tensors are not modified). Throws
-/// gantry::Error for an undefined tensor, a bad name, or a failed write.
+/// gantry::Error for an undefined tensor or a bad name (before writing anything), OutputError
+/// when the stream fails.
 void write_state_dict(std::ostream& out, const StateDict& dict);
-/// Reads one state dict written by write_state_dict, leaving `in` just past it.
+/// Reads one state dict written by write_state_dict, leaving `in` just past it. Throws DataError
+/// for truncated, damaged or foreign input.
 StateDict read_state_dict(std::istream& in);
 
-/// The same through a file. save_state_dict writes `path`.tmp and renames it over `path`, so an
-/// interrupted save never leaves a half-written checkpoint under the real name.
+/// The same through a file. save_state_dict replaces `path` with io::atomic_write (crash-safe and
+/// durable; OutputError on failure). load_state_dict throws DataError when the file is missing,
+/// damaged, or has bytes after the state dict.
 void save_state_dict(const std::filesystem::path& path, const StateDict& dict);
 StateDict load_state_dict(const std::filesystem::path& path);
 

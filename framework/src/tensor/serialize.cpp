@@ -11,9 +11,11 @@
 #include <limits>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 #include "gantry/error.hpp"
+#include "gantry/io/atomic_file.hpp"
 
 namespace gantry {
 
@@ -102,7 +104,7 @@ public:
     void bytes(void* dst, size_t n, const char* what) {
         in_.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
         const auto got = static_cast<size_t>(in_.gcount());
-        GANTRY_CHECK(got == n, "read_state_dict: truncated input: expected ", n,
+        GANTRY_CHECK_AS(DataError, got == n, "read_state_dict: truncated input: expected ", n,
                      " bytes of ", what, " at byte offset ", offset_, ", got ", got);
         crc_ = crc_update(crc_, dst, n);
         offset_ += n;
@@ -213,25 +215,25 @@ void write_state_dict(std::ostream& out, const StateDict& dict) {
         w.floats(tensor.data(), tensor.numel());
     }
     w.integer<uint32_t>(w.crc());
-    GANTRY_CHECK(out.good(), "write_state_dict: the stream failed while writing ", dict.size(),
-                 " entries (disk full or closed?)");
+    GANTRY_CHECK_AS(OutputError, out.good(), "write_state_dict: the stream failed while writing ",
+                    dict.size(), " entries (disk full or closed?)");
 }
 
 StateDict read_state_dict(std::istream& in) {
     Reader r(in);
     char magic[4];
     r.bytes(magic, sizeof magic, "magic");
-    GANTRY_CHECK(std::memcmp(magic, kMagic, sizeof magic) == 0,
+    GANTRY_CHECK_AS(DataError, std::memcmp(magic, kMagic, sizeof magic) == 0,
                  "read_state_dict: expected the magic \"GTSD\" at the start, got bytes ",
                  hex_bytes(magic, sizeof magic), "; this is not a Gantry state dict");
     const auto version = r.integer<uint32_t>("format version");
-    GANTRY_CHECK(version == kStateDictFormatVersion, "read_state_dict: expected format version ",
+    GANTRY_CHECK_AS(DataError, version == kStateDictFormatVersion, "read_state_dict: expected format version ",
                  kStateDictFormatVersion, ", got ", version,
                  version > kStateDictFormatVersion ? " (written by a newer Gantry)" : "");
     const auto count = r.integer<uint64_t>("entry count");
     // The smallest entry (1-byte name, rank 0, one value) takes 13 bytes.
     if (r.remaining())
-        GANTRY_CHECK(count <= *r.remaining() / 13, "read_state_dict: the header claims ", count,
+        GANTRY_CHECK_AS(DataError, count <= *r.remaining() / 13, "read_state_dict: the header claims ", count,
                      " entries but only ", *r.remaining(),
                      " bytes follow; the input is truncated or damaged");
 
@@ -239,17 +241,17 @@ StateDict read_state_dict(std::istream& in) {
     std::string previous;
     for (uint64_t e = 0; e < count; ++e) {
         const auto name_length = r.integer<uint32_t>("name length");
-        GANTRY_CHECK(name_length >= 1 && name_length <= kMaxStateDictNameLength,
+        GANTRY_CHECK_AS(DataError, name_length >= 1 && name_length <= kMaxStateDictNameLength,
                      "read_state_dict: entry ", e, ": expected a name of 1 to ",
                      kMaxStateDictNameLength, " bytes, got a length of ", name_length,
                      "; the file is damaged");
         std::string name(name_length, '\0');
         r.bytes(name.data(), name_length, "an entry name");
-        GANTRY_CHECK(e == 0 || previous < name, "read_state_dict: entry ", e, " '", name,
+        GANTRY_CHECK_AS(DataError, e == 0 || previous < name, "read_state_dict: entry ", e, " '", name,
                      "' is out of order or repeated after '", previous, "'; the file is damaged");
 
         const auto rank = r.integer<uint32_t>("a rank");
-        GANTRY_CHECK(rank <= static_cast<uint32_t>(Shape::kMaxRank), "read_state_dict: entry '",
+        GANTRY_CHECK_AS(DataError, rank <= static_cast<uint32_t>(Shape::kMaxRank), "read_state_dict: entry '",
                      name, "': expected a rank of at most ", Shape::kMaxRank, ", got ", rank,
                      "; the file is damaged");
         // Bound the element count by the bytes left (when known) before anything is allocated.
@@ -261,7 +263,7 @@ StateDict read_state_dict(std::istream& in) {
         uint64_t numel = 1;
         for (uint32_t a = 0; a < rank; ++a) {
             const auto d = r.integer<uint64_t>("a dimension");
-            GANTRY_CHECK(d <= max_numel && (d == 0 || numel <= max_numel / d),
+            GANTRY_CHECK_AS(DataError, d <= max_numel && (d == 0 || numel <= max_numel / d),
                          "read_state_dict: entry '", name, "': dimension ", a, " = ", d,
                          " makes more values than the ", max_numel,
                          " the rest of the input can hold; it is truncated or damaged");
@@ -269,7 +271,7 @@ StateDict read_state_dict(std::istream& in) {
             numel *= d;
         }
         if (r.remaining())
-            GANTRY_CHECK(numel * sizeof(float) + sizeof(uint32_t) <= *r.remaining(),
+            GANTRY_CHECK_AS(DataError, numel * sizeof(float) + sizeof(uint32_t) <= *r.remaining(),
                          "read_state_dict: truncated input: entry '", name, "' needs ",
                          numel * sizeof(float), " bytes of values plus a checksum, only ",
                          *r.remaining(), " bytes are left");
@@ -279,37 +281,29 @@ StateDict read_state_dict(std::istream& in) {
     }
     const uint32_t expected = r.crc();
     const auto stored = r.integer<uint32_t>("the checksum");
-    GANTRY_CHECK(stored == expected, "read_state_dict: checksum mismatch (stored ", stored,
+    GANTRY_CHECK_AS(DataError, stored == expected, "read_state_dict: checksum mismatch (stored ", stored,
                  ", computed ", expected, ") over ", r.offset() - 4,
                  " bytes; the file is damaged");
     return dict;
 }
 
 void save_state_dict(const std::filesystem::path& path, const StateDict& dict) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        GANTRY_CHECK(out.is_open(), "save_state_dict: cannot open ", tmp, " for writing");
-        write_state_dict(out, dict);
-        out.close();
-        GANTRY_CHECK(!out.fail(), "save_state_dict: writing ", tmp, " failed");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    GANTRY_CHECK(!ec, "save_state_dict: cannot rename ", tmp, " to ", path, ": ", ec.message());
+    std::ostringstream out(std::ios::binary);
+    write_state_dict(out, dict);
+    io::atomic_write(path, out.str());
 }
 
 StateDict load_state_dict(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    GANTRY_CHECK(in.is_open(), "load_state_dict: cannot open ", path, " for reading");
+    GANTRY_CHECK_AS(DataError, in.is_open(), "load_state_dict: cannot open ", path,
+                    " for reading");
     try {
         StateDict dict = read_state_dict(in);
-        GANTRY_CHECK(in.peek() == std::ifstream::traits_type::eof(),
-                     "read_state_dict: unexpected bytes after the checksum");
+        GANTRY_CHECK_AS(DataError, in.peek() == std::ifstream::traits_type::eof(),
+                        "read_state_dict: unexpected bytes after the checksum");
         return dict;
-    } catch (const Error& e) {
-        throw Error(detail::concat("load_state_dict: ", path, ": ", e.what()));
+    } catch (const DataError& e) {
+        throw DataError(detail::concat("load_state_dict: ", path, ": ", e.what()));
     }
 }
 
