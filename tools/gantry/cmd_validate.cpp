@@ -6,33 +6,18 @@
 
 #include "command.hpp"
 #include "gantry/config/experiment.hpp"
+#include "gantry/train/host_catalog.hpp"
 
 namespace gantry::cli {
 namespace {
 
-// The seam for the plugin host: given the experiment's plugin directories, return the catalogue
-// of every plugin found there, in GANTRY_PLUGIN_PATH and in the built/installed plugin directory
-// (product spec, "Plugins"). Until the host exists there is no catalogue, and plugin sections are
-// checked for form only.
-const config::PluginCatalog* plugin_catalog(const std::vector<std::string>& plugin_dirs) {
-    return nullptr;
-}
-
 int run_validate(const std::string& file, const std::vector<std::string>& overrides) {
-    bool had_catalog = false;
     try {
-        const config::ExperimentSpec spec = config::load_experiment(
-            file, overrides, [&](const std::vector<std::string>& dirs) {
-                const config::PluginCatalog* catalog = plugin_catalog(dirs);
-                had_catalog = catalog != nullptr;
-                return catalog;
-            });
+        // Plugin names and options are checked against the plugins this experiment would load.
+        train::PluginSession plugins;
+        const config::ExperimentSpec spec = train::resolve_experiment(file, overrides, plugins);
         std::printf("# %s resolved; config_hash %s\n%s", file.c_str(), spec.config_hash.c_str(),
                     spec.resolved_yaml.c_str());
-        if (!had_catalog)
-            std::fprintf(stderr,
-                         "gantry validate: note: no plugin catalogue is available yet; plugin "
-                         "names and options were checked for form only\n");
         return 0;
     } catch (const config::ConfigErrors& e) {
         for (const config::Diagnostic& d : e.records())

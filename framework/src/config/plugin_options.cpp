@@ -189,3 +189,16 @@ std::string emit_option(const plugin::OptionValue& value) {
 }
 
 }  // namespace gantry::config::detail
+
+namespace gantry::config {
+
+plugin::Options default_options(const PluginSchema& schema, const std::string& where) {
+    Diagnostics diagnostics;
+    const Node empty = parse_yaml("{}", where, diagnostics);
+    PluginSection section;
+    detail::check_plugin_options(empty, schema.name, schema, {}, diagnostics, section);
+    diagnostics.throw_if_any();
+    return section.options;
+}
+
+}  // namespace gantry::config

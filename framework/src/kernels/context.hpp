@@ -2,6 +2,7 @@
 #pragma once
 /// The one place oneDNN is set up. Only framework/src/kernels/ includes dnnl.hpp.
 #include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
 
 #include <cstring>
 #include <memory>
@@ -43,12 +44,15 @@ auto guarded(const char* primitive, const std::string& shapes, Fn&& fn) -> declt
 template <typename Entry>
 class PrimitiveCache {
 public:
+    /// The entry for `key` under the current thread count: oneDNN fixes a primitive's work split
+    /// (and scratchpad) when it is created, so a primitive made for 1 thread never serves 2.
     template <typename Make>
     Entry& get(const std::string& key, Make&& make) {
+        const std::string full_key = std::to_string(omp_get_max_threads()) + '#' + key;
         std::lock_guard<std::mutex> lock(mutex_);
-        auto it = entries_.find(key);
+        auto it = entries_.find(full_key);
         if (it == entries_.end())
-            it = entries_.emplace(key, std::make_unique<Entry>(make())).first;
+            it = entries_.emplace(full_key, std::make_unique<Entry>(make())).first;
         return *it->second;
     }
 

@@ -274,7 +274,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, 
     if (g.c_in == 0) return fill_bias(y, bias, g.n, g.c_out, g.ho * g.wo);
     static PrimitiveCache<ForwardEntry> cache;
     const bool with_bias = bias != nullptr;
-    const std::string key = key_of(g.key(), with_bias, num_threads());
+    const std::string key = key_of(g.key(), with_bias);
     guarded("convolution_forward", key, [&] {
         ForwardEntry& e = cache.get(key, [&] { return make_forward(g, with_bias); });
         std::lock_guard<std::mutex> hold(*e.busy);
@@ -292,7 +292,7 @@ void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w
     if (g.n == 0 || g.c_in == 0 || g.h == 0 || g.w == 0) return;
     if (g.c_out == 0) return fill_zero(dx, g.n * g.c_in * g.h * g.w);
     static PrimitiveCache<BackwardDataEntry> cache;
-    const std::string key = key_of(g.key(), num_threads());
+    const std::string key = key_of(g.key());
     guarded("convolution_backward_data", key, [&] {
         BackwardDataEntry& e = cache.get(key, [&] { return make_backward_data(g); });
         std::lock_guard<std::mutex> hold(*e.busy);
@@ -315,7 +315,7 @@ void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float
     }
     static PrimitiveCache<BackwardWeightsEntry> cache;
     const bool with_bias = dbias != nullptr;
-    const std::string key = key_of(g.key(), with_bias, num_threads());
+    const std::string key = key_of(g.key(), with_bias);
     guarded("convolution_backward_weights", key, [&] {
         BackwardWeightsEntry& e =
             cache.get(key, [&] { return make_backward_weights(g, with_bias); });
@@ -336,7 +336,7 @@ void conv_transpose2d_forward(const ConvGeometry& g, const float* x, const float
     if (g.c_out == 0) return fill_bias(y, bias, g.n, g.c_in, g.h * g.w);
     static PrimitiveCache<TransposeEntry> cache;
     const bool with_bias = bias != nullptr;
-    const std::string key = key_of(g.key(), with_bias, num_threads());
+    const std::string key = key_of(g.key(), with_bias);
     guarded("deconvolution_forward", key, [&] {
         TransposeEntry& e = cache.get(key, [&] { return make_transpose(g, with_bias); });
         std::lock_guard<std::mutex> hold(*e.busy);

@@ -51,6 +51,10 @@ PluginSchema schema_from_table(plugin::Kind kind, const char* name, const char* 
                                const char* provides = nullptr);
 
 /// The plugins an experiment may name.
+/// Every option of `schema` at its default, checked like a section of an experiment file that
+/// gives no option (`where` names it in messages). Throws ConfigError for a required option.
+plugin::Options default_options(const PluginSchema& schema, const std::string& where);
+
 class PluginCatalog {
 public:
     virtual ~PluginCatalog() = default;

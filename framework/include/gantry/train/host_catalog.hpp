@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The plugin host seen as the config checker's catalogue of plugin option tables.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gantry/config/catalog.hpp"
+#include "gantry/config/experiment.hpp"
+#include "gantry/plugin/host.hpp"
+
+namespace gantry::train {
+
+class HostCatalog final : public config::PluginCatalog {
+public:
+    /// `host` must have been scanned and must outlive the catalogue.
+    explicit HostCatalog(const plugin::Host& host);
+    const config::PluginSchema* find(plugin::Kind kind, const std::string& name) const override;
+    std::vector<std::string> names(plugin::Kind kind) const override;
+
+private:
+    std::map<std::pair<plugin::Kind, std::string>, config::PluginSchema> schemas_;
+};
+
+/// The plugins an experiment can see: its `plugins:` directories, GANTRY_PLUGIN_PATH and the
+/// built-in directory, scanned once.
+struct PluginSession {
+    std::unique_ptr<plugin::Host> host;
+    std::unique_ptr<HostCatalog> catalog;
+};
+
+/// Loads, checks and resolves an experiment file against the real plugins (their names and
+/// option tables); `session` keeps the host for creating them. Throws ConfigError / PluginError.
+config::ExperimentSpec resolve_experiment(const std::string& file,
+                                          const std::vector<std::string>& overrides,
+                                          PluginSession& session);
+
+}  // namespace gantry::train

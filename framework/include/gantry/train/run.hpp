@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// `gantry run`: one experiment from its file to a finished run directory.
+#include <string>
+#include <vector>
+
+namespace gantry::train {
+
+struct RunRequest {
+    /// The experiment file; may be empty with `resume_dir` (the run's own experiment.yaml is used).
+    std::string experiment_file;
+    /// "key.path=value" overrides (--set).
+    std::vector<std::string> overrides;
+    /// Runs go to <out_dir>/<experiment>/<run-id>/.
+    std::string out_dir = "runs";
+    /// --resume RUN_DIR: continue that run from its newest good checkpoint.
+    std::string resume_dir;
+    /// Continue a resume whose thread count or CPU ISA differs (no longer bit for bit).
+    bool allow_inexact_resume = false;
+    /// A live progress line (on a terminal) instead of one plain line per log interval.
+    bool live_progress = false;
+};
+
+/// Runs the experiment. Returns the exit code: 0 when done (or stopped early by stop_when), 130
+/// when interrupted by SIGINT/SIGTERM after saving a checkpoint. Throws ConfigError (2),
+/// PluginError (3), DataError (4), DivergenceError (5) or OutputError (74).
+int run_experiment(const RunRequest& request);
+
+}  // namespace gantry::train

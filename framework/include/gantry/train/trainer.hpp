@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The alternating GAN schedule, one iteration at a time. The trainer owns nothing it does not
+/// need to own: the caller builds G, D (and G's EMA copy), the loss, the data and the optimizers
+/// (from plugins, or by hand in a test), and decides when to log, evaluate and checkpoint.
+///
+/// One iteration is one pass over `steps`, in order; `repeat: n` runs a step n times. A D step
+/// draws a fresh real batch and fresh noise; a G step draws fresh noise. While D trains, G runs
+/// with recording off (no graph for its weights); while G trains, D's weights are frozen (no
+/// weight-gradient work). The loss builds scalar terms; only the trainer zeroes gradients, calls
+/// backward and steps an optimizer: one step per network per scheduled step, penalties included.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gantry/architecture.hpp"
+#include "gantry/data.hpp"
+#include "gantry/loss.hpp"
+#include "gantry/random.hpp"
+#include "gantry/serialize.hpp"
+
+namespace gantry {
+namespace nn {
+class Module;
+}
+namespace optim {
+class Optimizer;
+}
+}  // namespace gantry
+
+namespace gantry::train {
+
+struct Step {
+    Role network = Role::discriminator;
+    int64_t repeat = 1;
+};
+
+/// Learning rate as a function of the iteration: constant, or decaying linearly or along a half
+/// cosine from the base rate to final_fraction * base at the last iteration.
+struct LrSchedule {
+    enum class Kind { constant, linear, cosine } kind = Kind::constant;
+    double final_fraction = 0.0;
+    double at(double base_lr, int64_t iteration, int64_t iterations) const;
+};
+
+struct TrainerOptions {
+    int64_t iterations = 1;
+    int64_t batch = 64;
+    std::vector<Step> steps = {{Role::discriminator, 1}, {Role::generator, 1}};
+    int64_t latent = 64;
+    /// PacGAN: D sees `pack` samples at once; batch must be a multiple of it.
+    int64_t pack = 1;
+    /// EMA of G's weights (0: off). Before ema_start the EMA copy simply follows G.
+    double ema_decay = 0.0;
+    int64_t ema_start = 0;
+    uint64_t seed = 0;
+    LrSchedule generator_lr, discriminator_lr;
+};
+
+/// The networks and objects one run trains.
+struct TrainerParts {
+    std::shared_ptr<nn::Module> generator, discriminator;
+    /// A second generator of the same architecture for the EMA weights; null when EMA is off.
+    std::shared_ptr<nn::Module> generator_ema;
+    Loss* loss = nullptr;
+    const Dataset* dataset = nullptr;
+    std::unique_ptr<optim::Optimizer> generator_optimizer, discriminator_optimizer;
+};
+
+/// What one scheduled step did: its loss terms (mean over its repeats) and its gradient norm.
+struct StepLog {
+    Role network = Role::discriminator;
+    std::map<std::string, double> losses;  ///< each term and "total"
+    double grad_norm = 0.0;
+};
+
+class Trainer {
+public:
+    Trainer(TrainerOptions options, TrainerParts parts);
+    ~Trainer();
+
+    /// Runs the next iteration. Throws DivergenceError naming the iteration and step when a loss
+    /// or a gradient is not finite; nothing is stepped in that case.
+    std::vector<StepLog> run_iteration();
+
+    /// Iterations completed (0 before the first; the number a checkpoint records).
+    int64_t iteration() const { return iteration_; }
+    const TrainerOptions& options() const { return options_; }
+
+    /// The generator used for samples and evaluation: the EMA copy when EMA is on.
+    nn::Module& sampling_generator();
+    nn::Module& generator();
+    nn::Module& discriminator();
+
+    /// Samples from `noise` (N, latent) (and labels for a conditional generator), in eval mode and
+    /// without recording; the networks return to training mode afterwards.
+    Tensor generate(const Tensor& noise, const Tensor& labels = {});
+
+    /// Throws DivergenceError when a weight of G, D or the EMA copy is not finite.
+    void check_weights_finite() const;
+
+    /// Everything needed to continue bit for bit: weights, buffers, EMA, optimizer states, RNG
+    /// streams, the iteration and the data cursor.
+    StateDict state() const;
+    void load_state(const StateDict& state);
+
+private:
+    StepLog discriminator_step(size_t step_index);
+    StepLog generator_step(size_t step_index);
+    Batch next_real_batch();
+    Tensor draw_fake_labels(int64_t n);
+    /// D applied to x (N, ...) as the plugin built it: packed to (N / pack, pack * C, ...).
+    Tensor apply_discriminator(const Tensor& x, const Tensor& labels);
+    Tensor apply_generator(nn::Module& g, const Tensor& noise, const Tensor& labels);
+    void update_ema();
+    void set_learning_rates();
+    const std::vector<int64_t>& permutation(int64_t epoch);
+
+    TrainerOptions options_;
+    TrainerParts parts_;
+    DataInfo data_;
+    int64_t iteration_ = 0;
+    int64_t cursor_ = 0;  ///< real samples drawn so far: epoch = cursor / size
+    Rng noise_rng_, loss_rng_;
+    double base_lr_g_, base_lr_d_;
+    int64_t permutation_epoch_ = -1;
+    std::vector<int64_t> permutation_;
+    std::set<std::string> ema_parameter_names_;
+};
+
+}  // namespace gantry::train

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gantry/train/host_catalog.hpp"
+
+namespace gantry::train {
+
+HostCatalog::HostCatalog(const plugin::Host& host) {
+    for (const plugin::PluginInfo& info : host.plugins()) {
+        config::PluginSchema schema;
+        schema.name = info.name;
+        schema.kind = info.kind;
+        schema.version = info.version;
+        schema.provides = info.provides;
+        for (const plugin::OptionInfo& o : info.options)
+            schema.options.push_back({o.name, o.type, o.default_value, o.min, o.max, o.choices, o.doc});
+        schemas_.emplace(std::make_pair(info.kind, info.name), std::move(schema));
+    }
+}
+
+const config::PluginSchema* HostCatalog::find(plugin::Kind kind, const std::string& name) const {
+    auto it = schemas_.find({kind, name});
+    return it == schemas_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> HostCatalog::names(plugin::Kind kind) const {
+    std::vector<std::string> out;
+    for (const auto& [key, schema] : schemas_)
+        if (key.first == kind) out.push_back(key.second);
+    return out;
+}
+
+config::ExperimentSpec resolve_experiment(const std::string& file,
+                                          const std::vector<std::string>& overrides,
+                                          PluginSession& session) {
+    return config::load_experiment(file, overrides, [&](const std::vector<std::string>& dirs) {
+        session.host = std::make_unique<plugin::Host>(plugin::SearchPaths{.experiment_dirs = dirs});
+        session.host->scan();
+        session.catalog = std::make_unique<HostCatalog>(*session.host);
+        return session.catalog.get();
+    });
+}
+
+}  // namespace gantry::train

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: Apache-2.0
+// `gantry run`, top to bottom: resolve the experiment, create the plugins and the run directory,
+// then iterate — log, evaluate, draw samples, checkpoint — until done, stopped or interrupted.
+#include "gantry/train/run.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "gantry/config/experiment.hpp"
+#include "gantry/error.hpp"
+#include "gantry/io/append_file.hpp"
+#include "gantry/io/atomic_file.hpp"
+#include "gantry/io/checkpoint_dir.hpp"
+#include "gantry/io/image_grid.hpp"
+#include "gantry/io/numbers.hpp"
+#include "gantry/io/png.hpp"
+#include "gantry/io/run_dir.hpp"
+#include "gantry/io/scatter.hpp"
+#include "gantry/io/tensorboard.hpp"
+#include "gantry/metric.hpp"
+#include "gantry/nn/module.hpp"
+#include "gantry/optim/adam.hpp"
+#include "gantry/optim/rmsprop.hpp"
+#include "gantry/optim/sgd.hpp"
+#include "gantry/plugin/host.hpp"
+#include "gantry/threads.hpp"
+#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/trainer.hpp"
+#include "train/progress.hpp"
+
+namespace gantry::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- streams of the run's seed used here (the trainer has its own) ----------------------------
+constexpr uint64_t kInitStream = 3;
+constexpr uint64_t kSampleNoiseStream = 7;
+constexpr uint64_t kEvalNoiseStream = 8;
+constexpr uint64_t kEvalRealStream = 9;
+
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int signal) { g_signal.store(signal); }
+
+/// Installs SIGINT/SIGTERM handlers for its lifetime: the loop checkpoints and exits 130.
+class SignalScope {
+public:
+    SignalScope() {
+        g_signal.store(0);
+        previous_int_ = std::signal(SIGINT, on_signal);
+        previous_term_ = std::signal(SIGTERM, on_signal);
+    }
+    ~SignalScope() {
+        std::signal(SIGINT, previous_int_);
+        std::signal(SIGTERM, previous_term_);
+    }
+
+private:
+    void (*previous_int_)(int);
+    void (*previous_term_)(int);
+};
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const config::OptimizerSpec& o,
+                                                 std::vector<Tensor> params) {
+    switch (o.type) {
+        case config::OptimizerType::adam:
+            return std::make_unique<optim::Adam>(
+                std::move(params), optim::AdamOptions{.lr = o.lr,
+                                                      .betas = {o.betas[0], o.betas[1]},
+                                                      .eps = o.eps,
+                                                      .weight_decay = o.weight_decay,
+                                                      .amsgrad = o.amsgrad});
+        case config::OptimizerType::sgd:
+            return std::make_unique<optim::SGD>(
+                std::move(params), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum,
+                                                     .nesterov = o.nesterov,
+                                                     .weight_decay = o.weight_decay});
+        case config::OptimizerType::rmsprop:
+            return std::make_unique<optim::RMSprop>(
+                std::move(params), optim::RMSpropOptions{.lr = o.lr, .alpha = o.alpha, .eps = o.eps,
+                                                         .weight_decay = o.weight_decay,
+                                                         .momentum = o.momentum});
+    }
+    throw Error("unknown optimizer type");
+}
+
+LrSchedule lr_schedule(const config::LrSchedule& s) {
+    LrSchedule out;
+    out.kind = s.type == config::LrScheduleType::linear   ? LrSchedule::Kind::linear
+               : s.type == config::LrScheduleType::cosine ? LrSchedule::Kind::cosine
+                                                          : LrSchedule::Kind::constant;
+    out.final_fraction = s.final_lr;
+    return out;
+}
+
+bool has_batch_norm(const nn::Module& m) {
+    for (const auto& [name, t] : m.named_buffers())
+        if (name.size() >= 12 && name.compare(name.size() - 12, 12, "running_mean") == 0) return true;
+    return false;
+}
+
+/// Everything one run holds, in the order it is built.
+struct Run {
+    config::ExperimentSpec spec;
+    PluginSession plugins;
+    std::unique_ptr<Dataset> dataset;
+    std::unique_ptr<Architecture> generator_arch, discriminator_arch;
+    std::unique_ptr<Loss> loss;
+    std::vector<std::pair<std::unique_ptr<Metric>, std::vector<std::string>>> metrics;
+    std::unique_ptr<Trainer> trainer;
+    DataInfo data;
+};
+
+void build(Run& run) {
+    const config::ExperimentSpec& spec = run.spec;
+    const plugin::Context context{spec.seed, spec.base_dir};
+    run.dataset = run.plugins.host->create_dataset(spec.data.plugin, spec.data.options, context);
+    run.data = run.dataset->info();
+    run.generator_arch = run.plugins.host->create_architecture(spec.generator.plugin, spec.generator.options, context);
+    run.discriminator_arch =
+        run.plugins.host->create_architecture(spec.discriminator.plugin, spec.discriminator.options, context);
+    run.loss = run.plugins.host->create_loss(spec.loss.plugin, spec.loss.options, context);
+    std::map<std::string, std::vector<std::string>> by_plugin;
+    for (const auto& [metric, plugin_name] : spec.metric_plugins) by_plugin[plugin_name].push_back(metric);
+    for (auto& [plugin_name, names] : by_plugin)
+        // Metric plugins take no options from the experiment file: their defaults apply.
+        run.metrics.emplace_back(
+            run.plugins.host->create_metric(
+                plugin_name,
+                config::default_options(*run.plugins.catalog->find(plugin::Kind::metric, plugin_name),
+                                        spec.source_file + ": evaluate.metrics"),
+                context),
+            names);
+
+    Rng init_rng(spec.seed, kInitStream);
+    NetworkSpec g_spec{Role::generator, run.data, spec.generator.latent, 1, &init_rng};
+    NetworkSpec d_spec{Role::discriminator, run.data, spec.generator.latent, spec.discriminator.pack, &init_rng};
+    TrainerParts parts;
+    parts.generator = run.generator_arch->build(g_spec);
+    parts.discriminator = run.discriminator_arch->build(d_spec);
+    GANTRY_CHECK_AS(ConfigError, !(run.loss->penalizes_input_gradient() && has_batch_norm(*parts.discriminator)),
+                    spec.source_file, ": discriminator: batch normalisation in a critic under a "
+                    "gradient penalty (loss '", spec.loss.plugin, "') makes each sample's gradient "
+                    "depend on the whole batch, so the per-sample penalty is wrong (Gulrajani et "
+                    "al. 2017, sec. 4); use layer normalisation or none in the discriminator");
+    if (spec.schedule.ema.decay > 0) {
+        Rng scratch(spec.seed, kInitStream + 100);  // its values are overwritten by G's
+        g_spec.init_rng = &scratch;
+        parts.generator_ema = run.generator_arch->build(g_spec);
+    }
+    parts.loss = run.loss.get();
+    parts.dataset = run.dataset.get();
+    parts.generator_optimizer = make_optimizer(spec.optimizers.generator, parts.generator->parameters());
+    parts.discriminator_optimizer =
+        make_optimizer(spec.optimizers.discriminator, parts.discriminator->parameters());
+
+    TrainerOptions options;
+    options.iterations = spec.schedule.iterations;
+    options.batch = spec.schedule.batch;
+    options.steps.clear();
+    for (const config::Step& s : spec.schedule.steps) options.steps.push_back({s.train, s.repeat});
+    options.latent = spec.generator.latent;
+    options.pack = spec.discriminator.pack;
+    options.ema_decay = spec.schedule.ema.decay;
+    options.ema_start = spec.schedule.ema.start;
+    options.seed = spec.seed;
+    options.generator_lr = lr_schedule(spec.optimizers.generator.schedule);
+    options.discriminator_lr = lr_schedule(spec.optimizers.discriminator.schedule);
+    run.trainer = std::make_unique<Trainer>(options, std::move(parts));
+}
+
+/// Real samples in the data's scale for plots and metrics: `n` drawn by a fixed stream.
+Tensor reference_real(const Run& run, int64_t n) {
+    Rng rng(run.spec.seed, kEvalRealStream);
+    std::vector<int64_t> indices(static_cast<size_t>(n));
+    for (int64_t& i : indices) i = static_cast<int64_t>(rng.next_below(static_cast<uint64_t>(run.data.size)));
+    return run.dataset->get(indices).x;
+}
+
+Tensor fixed_labels(const Run& run, int64_t n) {
+    if (run.data.classes == 0) return {};
+    Tensor labels = Tensor::empty({n});
+    for (int64_t i = 0; i < n; ++i) labels.data()[i] = static_cast<float>(i % run.data.classes);
+    return labels;
+}
+
+std::string metadata_json(const Run& run, int64_t iteration) {
+    io::JsonLine line;
+    line.add("iteration", iteration)
+        .add("config_hash", run.spec.config_hash)
+        .add("threads", num_threads())
+        .add("cpu_isa", cpu_isa())
+        .add("experiment", run.spec.experiment)
+        .add("schedule_position", "end of iteration");
+    return line.str();
+}
+
+/// The checks of a resume: same configuration (but for a longer `iterations`), same threads and
+/// ISA (bit-exactness), unless inexact continuation was asked for.
+void check_resume(const Run& run, const std::map<std::string, std::string>& meta,
+                  const config::ExperimentSpec& saved, bool allow_inexact) {
+    config::ExperimentSpec a = run.spec, b = saved;
+    a.schedule.iterations = b.schedule.iterations = 0;
+    const std::string ya = config::to_yaml(a), yb = config::to_yaml(b);
+    if (ya != yb) {
+        std::istringstream sa(ya), sb(yb);
+        std::string la, lb;
+        int line = 0;
+        while (true) {
+            ++line;
+            const bool ea = !std::getline(sa, la), eb = !std::getline(sb, lb);
+            if (ea || eb || la != lb) break;
+        }
+        throw ConfigError(detail::concat(
+            "--resume: the configuration differs from the run's experiment.yaml (only a longer "
+            "schedule.iterations may change); first difference at line ", line, ": run has '", lb,
+            "', now '", la, "'"));
+    }
+    auto check = [&](const char* key, const std::string& now) {
+        auto it = meta.find(key);
+        const std::string then = it == meta.end() ? "?" : it->second;
+        GANTRY_CHECK_AS(ConfigError, then == now || allow_inexact, "--resume: the checkpoint was made with ",
+                        key, " = ", then, " but this machine has ", now,
+                        "; the run could not continue bit for bit. Set threads to match, or pass "
+                        "--allow-inexact-resume");
+    };
+    check("threads", std::to_string(num_threads()));
+    check("cpu_isa", cpu_isa());
+}
+
+void write_summary(const fs::path& dir, const std::string& status, int64_t iteration,
+                   double seconds, double it_per_s, const std::map<std::string, double>& metrics,
+                   const std::string& message) {
+    io::JsonLine line;
+    line.add("status", status).add("iterations", iteration).add("wall_time_s", seconds)
+        .add("it_per_s", it_per_s);
+    io::JsonLine m;
+    for (const auto& [k, v] : metrics) m.add(k, v);
+    line.add_raw("metrics", m.str());
+    if (!message.empty()) line.add("message", message);
+    io::atomic_write(dir / "summary.json", line.str() + "\n");
+}
+
+}  // namespace
+
+int run_experiment(const RunRequest& request) {
+    Run run;
+    fs::path run_dir;
+    const bool resuming = !request.resume_dir.empty();
+    config::ExperimentSpec saved;
+    if (resuming) {
+        run_dir = request.resume_dir;
+        const fs::path saved_file = run_dir / "experiment.yaml";
+        GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "--resume ", request.resume_dir,
+                        ": no experiment.yaml there; is it a Gantry run directory?");
+        saved = resolve_experiment(saved_file.string(), {}, run.plugins);
+    }
+    run.spec = request.experiment_file.empty()
+                   ? saved
+                   : resolve_experiment(request.experiment_file, request.overrides, run.plugins);
+    const config::ExperimentSpec& spec = run.spec;
+    set_num_threads(static_cast<int>(spec.threads));
+    build(run);
+    Trainer& trainer = *run.trainer;
+
+    // ---- the run directory ------------------------------------------------------------------
+    std::unique_ptr<io::RunLock> lock;
+    if (resuming) {
+        io::RunDir opened = io::open_run_dir(run_dir);
+        lock = std::make_unique<io::RunLock>(std::move(opened.lock));
+        io::remove_stale_temps(run_dir);
+        io::remove_stale_temps(run_dir / "checkpoints");
+        io::truncate_to_last_line(run_dir / "metrics.jsonl");
+        io::truncate_to_last_line(run_dir / "eval.jsonl");
+    } else {
+        std::string id = io::make_run_id();
+        io::RunDir created = io::create_run_dir(request.out_dir, spec.experiment, id);
+        run_dir = created.path;
+        lock = std::make_unique<io::RunLock>(std::move(created.lock));
+    }
+    Progress progress(spec.schedule.iterations, request.live_progress);
+    if (resuming) {
+        std::optional<io::FoundCheckpoint> found = io::find_latest_good(run_dir / "checkpoints");
+        if (found) {
+            if (found->fell_back) progress.note("warning: " + found->note);
+            check_resume(run, io::json_fields(found->data.metadata_json, found->path.string()), saved,
+                         request.allow_inexact_resume);
+            trainer.load_state(found->data.tensors);
+            progress.note("resuming " + run_dir.string() + " from iteration " +
+                          std::to_string(trainer.iteration()));
+        } else {
+            progress.note("resuming " + run_dir.string() + ": no checkpoint yet, starting over");
+        }
+    }
+    io::atomic_write(run_dir / "experiment.yaml", spec.resolved_yaml);
+    {
+        io::JsonLine plugins;
+        std::string list = "[";
+        for (const plugin::UsedPlugin& p : run.plugins.host->used()) {
+            io::JsonLine one;
+            one.add("kind", plugin::to_string(p.kind)).add("name", p.name).add("version", p.version)
+                .add("path", p.path).add("fingerprint", p.fingerprint);
+            list += (list.size() > 1 ? ", " : "") + one.str();
+        }
+        plugins.add_raw("plugins", list + "]").add("config_hash", spec.config_hash)
+            .add("threads", num_threads()).add("cpu_isa", cpu_isa());
+        io::atomic_write(run_dir / "manifest.json", plugins.str() + "\n");
+    }
+    if (!resuming) progress.note("run directory: " + run_dir.string());
+
+    io::AppendFile metrics_log(run_dir / "metrics.jsonl");
+    io::AppendFile eval_log(run_dir / "eval.jsonl");
+    io::EventWriter events(run_dir / "tensorboard");
+    fs::create_directories(run_dir / "samples");
+
+    // ---- fixed inputs: comparable frames and evaluations over the whole run -------------------
+    const int64_t grid = spec.samples.grid;
+    const Tensor sample_noise = Rng(spec.seed, kSampleNoiseStream).normal({grid, spec.generator.latent});
+    const Tensor sample_labels = fixed_labels(run, grid);
+    const int64_t eval_n = spec.evaluate.samples;
+    const Tensor eval_noise = Rng(spec.seed, kEvalNoiseStream).normal({eval_n, spec.generator.latent});
+    const Tensor eval_labels = fixed_labels(run, eval_n);
+    const Tensor plot_real = run.data.images ? Tensor() : reference_real(run, std::min<int64_t>(eval_n, 2500));
+    Tensor mode_centres;
+    if (!run.data.modes.empty()) {
+        mode_centres = Tensor::empty({static_cast<int64_t>(run.data.modes.size()), 2});
+        for (size_t i = 0; i < run.data.modes.size(); ++i)
+            for (int j = 0; j < 2; ++j) mode_centres.data()[2 * i + j] = run.data.modes[i][static_cast<size_t>(j)];
+    }
+
+    std::map<std::string, double> last_metrics;
+    int64_t stop_patience = 0;
+    bool stopped_early = false;
+    const auto t_start = std::chrono::steady_clock::now();
+    auto t_log = t_start;
+    int64_t it_log = trainer.iteration();
+    double it_per_s = 0;
+
+    const io::PlotRange plot_range =
+        run.data.images ? io::PlotRange{} : io::scatter_range(plot_real, mode_centres);
+    auto write_samples = [&](int64_t it) {
+        char name[32];
+        std::snprintf(name, sizeof name, "iter-%09ld.png", static_cast<long>(it));
+        // Images: a grid of the fixed noise batch. Points: the fixed evaluation batch over the
+        // real data and the modes, in one range for every frame.
+        const io::Image image =
+            run.data.images ? io::image_grid(trainer.generate(sample_noise, sample_labels))
+                            : io::scatter_image(plot_real, trainer.generate(eval_noise, eval_labels),
+                                                mode_centres, plot_range);
+        io::write_png(run_dir / "samples" / name, image);
+        events.add_image("samples", it, io::encode_png(image), image.height, image.width,
+                         image.channels);
+    };
+    auto evaluate = [&](int64_t it) {
+        const auto t0 = std::chrono::steady_clock::now();
+        MetricContext context;
+        context.dataset = run.dataset.get();
+        context.data = run.data;
+        context.fake = trainer.generate(eval_noise, eval_labels);
+        context.fake_labels = eval_labels;
+        context.seed = spec.seed;
+        context.cache_dir = (fs::path(request.out_dir) / ".cache").string();
+        io::JsonLine line;
+        line.add("iteration", it);
+        for (auto& [metric, names] : run.metrics)
+            for (const MetricValue& v : metric->evaluate(context, names)) {
+                last_metrics[v.name] = v.value;
+                line.add(v.name, v.value);
+                events.add_scalar("eval/" + v.name, it, static_cast<float>(v.value));
+                io::JsonLine details;
+                for (const auto& [k, d] : v.details) details.add(k, d);
+                line.add_raw(v.name + "_details", details.str());
+            }
+        line.add("ema", trainer.options().ema_decay > 0)
+            .add("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        eval_log.append_line(line.str(), /*durable=*/true);
+        progress.metrics(last_metrics);
+    };
+    auto checkpoint = [&](int64_t it) {
+        trainer.check_weights_finite();
+        io::CheckpointData data;
+        data.metadata_json = metadata_json(run, it);
+        data.tensors = trainer.state();
+        io::save_checkpoint(run_dir / "checkpoints", static_cast<uint64_t>(it), data,
+                            static_cast<int>(spec.checkpoint.keep));
+    };
+    auto due = [&](int64_t every, int64_t it) {
+        return it == spec.schedule.iterations || (every > 0 && it % every == 0);
+    };
+
+    SignalScope signals;
+    std::string status = "done";
+    try {
+        while (trainer.iteration() < spec.schedule.iterations && !stopped_early) {
+            const std::vector<StepLog> logs = trainer.run_iteration();
+            const int64_t it = trainer.iteration();
+            std::map<std::string, double> losses;
+            for (size_t s = 0; s < logs.size(); ++s) {
+                const std::string prefix = std::string(logs[s].network == Role::discriminator ? "d" : "g") +
+                                           (logs.size() > 2 ? std::to_string(s + 1) : "") + "/";
+                for (const auto& [k, v] : logs[s].losses) losses[prefix + k] = v;
+                losses[prefix + "grad_norm"] = logs[s].grad_norm;
+            }
+            progress.iteration(it, losses);
+            if (due(spec.log.every, it)) {
+                const auto now = std::chrono::steady_clock::now();
+                const double dt = std::chrono::duration<double>(now - t_log).count();
+                it_per_s = dt > 0 ? static_cast<double>(it - it_log) / dt : 0;
+                t_log = now;
+                it_log = it;
+                io::JsonLine line;
+                line.add("iteration", it).add("it_per_s", it_per_s);
+                for (const auto& [k, v] : losses) {
+                    line.add(k, v);
+                    events.add_scalar("train/" + k, it, static_cast<float>(v));
+                }
+                metrics_log.append_line(line.str());
+                progress.log_line(it, it_per_s, losses);
+            }
+            if (!spec.evaluate.metrics.empty() && due(spec.evaluate.every, it)) {
+                evaluate(it);
+                if (spec.evaluate.stop_when) {
+                    const config::StopWhen& w = *spec.evaluate.stop_when;
+                    const double v = last_metrics[w.metric];
+                    const bool met = (w.at_least && v >= *w.at_least) || (w.at_most && v <= *w.at_most);
+                    stop_patience = met ? stop_patience + 1 : 0;
+                    if (stop_patience >= w.patience) {
+                        stopped_early = true;
+                        status = "stopped";
+                        progress.note("stop_when met: " + w.metric + " = " + io::format_double(v) +
+                                      " at iteration " + std::to_string(it));
+                    }
+                }
+            }
+            if (due(spec.samples.every, it) || stopped_early) write_samples(it);
+            const bool interrupted = g_signal.load() != 0;
+            if (due(spec.checkpoint.every, it) || stopped_early || interrupted) checkpoint(it);
+            if (interrupted) {
+                status = "interrupted";
+                break;
+            }
+        }
+    } catch (const DivergenceError& e) {
+        progress.finish();
+        write_summary(run_dir, "diverged", trainer.iteration(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(),
+                      it_per_s, last_metrics, e.what());
+        throw;
+    }
+    progress.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    write_summary(run_dir, status, trainer.iteration(), seconds, it_per_s, last_metrics, "");
+    events.sync();
+    if (status == "interrupted") {
+        progress.note("interrupted: checkpoint saved at iteration " + std::to_string(trainer.iteration()) +
+                      "; continue with: gantry run --resume " + run_dir.string());
+        return static_cast<int>(ExitCode::interrupted);
+    }
+    progress.note("done: " + run_dir.string());
+    return 0;
+}
+
+}  // namespace gantry::train

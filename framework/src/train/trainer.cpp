@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "gantry/train/trainer.hpp"
+
+#include <cmath>
+#include <numeric>
+
+#include "gantry/autograd.hpp"
+#include "gantry/error.hpp"
+#include "gantry/nn/module.hpp"
+#include "gantry/ops.hpp"
+#include "gantry/optim/optimizer.hpp"
+
+namespace gantry::train {
+
+namespace {
+// Independent streams of the run's seed, one per purpose: adding draws to one never shifts another.
+constexpr uint64_t kNoiseStream = 1;
+constexpr uint64_t kLossStream = 2;
+constexpr uint64_t kShuffleStreamBase = uint64_t{1} << 32;  // + epoch
+
+/// Restores D's requires_grad even when the G step throws.
+class FrozenGuard {
+public:
+    explicit FrozenGuard(nn::Module& m) : module_(m) { module_.requires_grad_(false); }
+    ~FrozenGuard() { module_.requires_grad_(true); }
+    FrozenGuard(const FrozenGuard&) = delete;
+    FrozenGuard& operator=(const FrozenGuard&) = delete;
+
+private:
+    nn::Module& module_;
+};
+
+double grad_norm(const std::vector<Tensor>& params) {
+    double total = 0.0;
+    for (const Tensor& p : params) {
+        const Tensor g = p.grad();
+        if (!g.defined()) continue;
+        const float* v = g.data();
+        for (int64_t i = 0; i < g.numel(); ++i) total += static_cast<double>(v[i]) * v[i];
+    }
+    return std::sqrt(total);
+}
+
+const char* step_name(Role role) { return role == Role::discriminator ? "discriminator" : "generator"; }
+}  // namespace
+
+double LrSchedule::at(double base_lr, int64_t iteration, int64_t iterations) const {
+    if (kind == Kind::constant || iterations <= 1) return base_lr;
+    const double progress = std::min(1.0, static_cast<double>(iteration) /
+                                              static_cast<double>(iterations - 1));
+    const double floor = final_fraction * base_lr;
+    if (kind == Kind::linear) return base_lr + (floor - base_lr) * progress;
+    constexpr double kPi = 3.141592653589793;
+    return floor + (base_lr - floor) * 0.5 * (1.0 + std::cos(kPi * progress));
+}
+
+Trainer::Trainer(TrainerOptions options, TrainerParts parts)
+    : options_(std::move(options)),
+      parts_(std::move(parts)),
+      noise_rng_(options_.seed, kNoiseStream),
+      loss_rng_(options_.seed, kLossStream) {
+    GANTRY_CHECK(parts_.generator && parts_.discriminator && parts_.loss && parts_.dataset &&
+                     parts_.generator_optimizer && parts_.discriminator_optimizer,
+                 "Trainer: generator, discriminator, loss, dataset and both optimizers are required");
+    GANTRY_CHECK(options_.iterations >= 1 && options_.batch >= 1 && options_.latent >= 1,
+                 "Trainer: iterations, batch and latent must be >= 1");
+    GANTRY_CHECK(options_.pack >= 1 && options_.batch % options_.pack == 0, "Trainer: batch ",
+                 options_.batch, " must be a multiple of discriminator.pack ", options_.pack);
+    bool trains_d = false, trains_g = false;
+    for (const Step& s : options_.steps) {
+        GANTRY_CHECK(s.repeat >= 1, "Trainer: a step's repeat must be >= 1, got ", s.repeat);
+        (s.network == Role::discriminator ? trains_d : trains_g) = true;
+    }
+    GANTRY_CHECK(trains_d && trains_g, "Trainer: the schedule must train both networks");
+    data_ = parts_.dataset->info();
+    GANTRY_CHECK(data_.size >= 1, "Trainer: the dataset is empty");
+    GANTRY_CHECK(data_.classes == 0 || options_.pack == 1,
+                 "Trainer: packing (discriminator.pack > 1) is not supported with class labels");
+    base_lr_g_ = parts_.generator_optimizer->lr();
+    base_lr_d_ = parts_.discriminator_optimizer->lr();
+    if (parts_.generator_ema) {
+        parts_.generator_ema->load_state_dict(parts_.generator->state_dict());
+        parts_.generator_ema->requires_grad_(false);
+        parts_.generator_ema->eval();
+        for (const auto& [name, p] : parts_.generator->named_parameters())
+            ema_parameter_names_.insert(name);
+    }
+}
+
+Trainer::~Trainer() = default;
+
+nn::Module& Trainer::generator() { return *parts_.generator; }
+nn::Module& Trainer::discriminator() { return *parts_.discriminator; }
+nn::Module& Trainer::sampling_generator() {
+    return parts_.generator_ema ? *parts_.generator_ema : *parts_.generator;
+}
+
+const std::vector<int64_t>& Trainer::permutation(int64_t epoch) {
+    if (epoch != permutation_epoch_) {
+        // A pure function of (seed, epoch): a resumed run needs only the cursor.
+        permutation_.resize(static_cast<size_t>(data_.size));
+        std::iota(permutation_.begin(), permutation_.end(), 0);
+        Rng rng(options_.seed, kShuffleStreamBase + static_cast<uint64_t>(epoch));
+        for (size_t i = permutation_.size() - 1; i > 0; --i)
+            std::swap(permutation_[i], permutation_[rng.next_below(i + 1)]);
+        permutation_epoch_ = epoch;
+    }
+    return permutation_;
+}
+
+Batch Trainer::next_real_batch() {
+    std::vector<int64_t> indices(static_cast<size_t>(options_.batch));
+    for (int64_t k = 0; k < options_.batch; ++k) {
+        const int64_t position = cursor_ + k;
+        indices[static_cast<size_t>(k)] =
+            permutation(position / data_.size)[static_cast<size_t>(position % data_.size)];
+    }
+    cursor_ += options_.batch;
+    return parts_.dataset->get(indices);
+}
+
+Tensor Trainer::draw_fake_labels(int64_t n) {
+    if (data_.classes == 0) return {};
+    Tensor labels = Tensor::empty({n});
+    for (int64_t i = 0; i < n; ++i)
+        labels.data()[i] = static_cast<float>(noise_rng_.next_below(static_cast<uint64_t>(data_.classes)));
+    return labels;
+}
+
+Tensor Trainer::apply_generator(nn::Module& g, const Tensor& noise, const Tensor& labels) {
+    return labels.defined() ? g(noise, labels) : g(noise);
+}
+
+Tensor Trainer::apply_discriminator(const Tensor& x, const Tensor& labels) {
+    Tensor input = x;
+    if (options_.pack > 1) {
+        // (N, C, ...) -> (N / pack, pack * C, ...): a view, since samples are contiguous.
+        std::vector<int64_t> dims = x.shape().dims();
+        GANTRY_CHECK_AS(ShapeError, dims[0] % options_.pack == 0, "discriminator: batch ",
+                        dims[0], " is not a multiple of pack ", options_.pack);
+        dims[0] /= options_.pack;
+        dims[1] *= options_.pack;
+        input = reshape(x, dims);
+    }
+    const Tensor logits = labels.defined() ? (*parts_.discriminator)(input, labels)
+                                           : (*parts_.discriminator)(input);
+    return reshape(logits, {-1});
+}
+
+void Trainer::set_learning_rates() {
+    parts_.generator_optimizer->set_lr(
+        options_.generator_lr.at(base_lr_g_, iteration_, options_.iterations));
+    parts_.discriminator_optimizer->set_lr(
+        options_.discriminator_lr.at(base_lr_d_, iteration_, options_.iterations));
+}
+
+namespace {
+/// The sum of the terms, and their values for the log. Throws DivergenceError on a non-finite one.
+Tensor total_of(const LossTerms& terms, StepLog& log, int64_t iteration, size_t step_index,
+                const char* network) {
+    GANTRY_CHECK(!terms.empty(), "the loss returned no terms for the ", network, " step");
+    Tensor total;
+    double total_value = 0;
+    for (const auto& [name, term] : terms) {
+        GANTRY_CHECK_AS(ShapeError, term.defined() && term.numel() == 1, "loss term '", name,
+                        "' of the ", network, " step must be a scalar, got ",
+                        term.defined() ? term.shape().str() : std::string("undefined"));
+        const double v = term.item();
+        GANTRY_CHECK_AS(DivergenceError, std::isfinite(v), "training diverged at iteration ",
+                        iteration + 1, ", step ", step_index + 1, " (train: ", network,
+                        "): loss term '", name, "' is ", v);
+        log.losses[name] += v;
+        total_value += v;
+        total = total.defined() ? total + term : term;
+    }
+    log.losses["total"] += total_value;
+    return total;
+}
+}  // namespace
+
+StepLog Trainer::discriminator_step(size_t step_index) {
+    StepLog log{Role::discriminator, {}, 0.0};
+    const Batch real = next_real_batch();
+    const Tensor fake_labels = draw_fake_labels(options_.batch);
+    Tensor fake;
+    {
+        // G is not trained here: no graph for its weights.
+        autograd::NoGradGuard no_grad;
+        fake = apply_generator(*parts_.generator, noise_rng_.normal({options_.batch, options_.latent}),
+                               fake_labels);
+    }
+    DiscriminatorStep step;
+    step.real = real.x;
+    step.real_labels = real.labels;
+    step.fake = fake;
+    step.fake_labels = fake_labels;
+    step.discriminator = [this](const Tensor& x, const Tensor& l) { return apply_discriminator(x, l); };
+    step.rng = &loss_rng_;
+    step.iteration = iteration_;
+    const Tensor total = total_of(parts_.loss->discriminator_loss(step), log, iteration_, step_index,
+                                  "discriminator");
+    parts_.discriminator_optimizer->zero_grad();
+    autograd::backward(total);
+    log.grad_norm = grad_norm(parts_.discriminator_optimizer->params());
+    GANTRY_CHECK_AS(DivergenceError, std::isfinite(log.grad_norm), "training diverged at iteration ",
+                    iteration_ + 1, ", step ", step_index + 1,
+                    " (train: discriminator): the gradient norm is ", log.grad_norm);
+    parts_.discriminator_optimizer->step();
+    parts_.loss->constrain_discriminator(*parts_.discriminator);
+    return log;
+}
+
+StepLog Trainer::generator_step(size_t step_index) {
+    StepLog log{Role::generator, {}, 0.0};
+    const Tensor labels = draw_fake_labels(options_.batch);
+    const Tensor noise = noise_rng_.normal({options_.batch, options_.latent});
+    FrozenGuard frozen(*parts_.discriminator);
+    const Tensor fake = apply_generator(*parts_.generator, noise, labels);
+    GeneratorStep step;
+    step.d_fake = apply_discriminator(fake, labels);
+    step.fake = fake;
+    step.fake_labels = labels;
+    step.discriminator = [this](const Tensor& x, const Tensor& l) { return apply_discriminator(x, l); };
+    step.rng = &loss_rng_;
+    step.iteration = iteration_;
+    const Tensor total = total_of(parts_.loss->generator_loss(step), log, iteration_, step_index,
+                                  "generator");
+    parts_.generator_optimizer->zero_grad();
+    autograd::backward(total);
+    log.grad_norm = grad_norm(parts_.generator_optimizer->params());
+    GANTRY_CHECK_AS(DivergenceError, std::isfinite(log.grad_norm), "training diverged at iteration ",
+                    iteration_ + 1, ", step ", step_index + 1,
+                    " (train: generator): the gradient norm is ", log.grad_norm);
+    parts_.generator_optimizer->step();
+    update_ema();
+    return log;
+}
+
+void Trainer::update_ema() {
+    if (!parts_.generator_ema) return;
+    const auto live = parts_.generator->state_dict();
+    const auto ema = parts_.generator_ema->state_dict();
+    const bool follow = iteration_ < options_.ema_start;
+    const float decay = static_cast<float>(options_.ema_decay);
+    for (const auto& [name, value] : live) {
+        Tensor target = ema.at(name);
+        const float* src = value.data();
+        float* dst = target.data();
+        // Buffers (BatchNorm statistics) are copied; weights are averaged.
+        if (follow || !ema_parameter_names_.count(name)) {
+            std::copy_n(src, value.numel(), dst);
+        } else {
+            for (int64_t i = 0; i < value.numel(); ++i) dst[i] = decay * dst[i] + (1.f - decay) * src[i];
+        }
+    }
+}
+
+std::vector<StepLog> Trainer::run_iteration() {
+    GANTRY_CHECK(iteration_ < options_.iterations, "Trainer: all ", options_.iterations,
+                 " iterations have run");
+    set_learning_rates();
+    std::vector<StepLog> logs;
+    for (size_t s = 0; s < options_.steps.size(); ++s) {
+        const Step& step = options_.steps[s];
+        StepLog merged{step.network, {}, 0.0};
+        for (int64_t r = 0; r < step.repeat; ++r) {
+            const StepLog one = step.network == Role::discriminator ? discriminator_step(s)
+                                                                    : generator_step(s);
+            for (const auto& [k, v] : one.losses) merged.losses[k] += v / static_cast<double>(step.repeat);
+            merged.grad_norm += one.grad_norm / static_cast<double>(step.repeat);
+        }
+        logs.push_back(std::move(merged));
+    }
+    ++iteration_;
+    return logs;
+}
+
+Tensor Trainer::generate(const Tensor& noise, const Tensor& labels) {
+    autograd::NoGradGuard no_grad;
+    nn::Module& g = sampling_generator();
+    const bool was_training = g.is_training();
+    g.eval();
+    Tensor out;
+    try {
+        out = apply_generator(g, noise, labels);
+    } catch (...) {
+        g.train(was_training);
+        throw;
+    }
+    g.train(was_training);
+    return out;
+}
+
+void Trainer::check_weights_finite() const {
+    auto check = [](const nn::Module& m, const char* which) {
+        for (const auto& [name, t] : m.state_dict()) {
+            const float* v = t.data();
+            for (int64_t i = 0; i < t.numel(); ++i)
+                GANTRY_CHECK_AS(DivergenceError, std::isfinite(v[i]), "training diverged: ", which,
+                                " weight '", name, "' holds ", v[i], " at flat index ", i);
+        }
+    };
+    check(*parts_.generator, "generator");
+    check(*parts_.discriminator, "discriminator");
+    if (parts_.generator_ema) check(*parts_.generator_ema, "generator EMA");
+}
+
+StateDict Trainer::state() const {
+    StateDict state;
+    auto add = [&](const std::string& prefix, const StateDict& part) {
+        for (const auto& [k, v] : part) state[prefix + k] = v.clone();
+    };
+    add("generator.", parts_.generator->state_dict());
+    add("discriminator.", parts_.discriminator->state_dict());
+    if (parts_.generator_ema) add("generator_ema.", parts_.generator_ema->state_dict());
+    add("optimizer.generator.", parts_.generator_optimizer->state_dict());
+    add("optimizer.discriminator.", parts_.discriminator_optimizer->state_dict());
+    put_rng_state(state, "rng.noise.", noise_rng_.state());
+    put_rng_state(state, "rng.loss.", loss_rng_.state());
+    put_u64(state, "trainer.iteration", static_cast<uint64_t>(iteration_));
+    put_u64(state, "trainer.cursor", static_cast<uint64_t>(cursor_));
+    return state;
+}
+
+void Trainer::load_state(const StateDict& state) {
+    auto part = [&](const std::string& prefix) {
+        StateDict out;
+        for (const auto& [k, v] : state)
+            if (k.rfind(prefix, 0) == 0) out[k.substr(prefix.size())] = v;
+        return out;
+    };
+    parts_.generator->load_state_dict(part("generator."));
+    parts_.discriminator->load_state_dict(part("discriminator."));
+    if (parts_.generator_ema) parts_.generator_ema->load_state_dict(part("generator_ema."));
+    parts_.generator_optimizer->load_state_dict(part("optimizer.generator."));
+    parts_.discriminator_optimizer->load_state_dict(part("optimizer.discriminator."));
+    noise_rng_.set_state(get_rng_state(state, "rng.noise.", "checkpoint"));
+    loss_rng_.set_state(get_rng_state(state, "rng.loss.", "checkpoint"));
+    iteration_ = static_cast<int64_t>(get_u64(state, "trainer.iteration", "checkpoint"));
+    cursor_ = static_cast<int64_t>(get_u64(state, "trainer.cursor", "checkpoint"));
+}
+
+}  // namespace gantry::train
