@@ -15,6 +15,7 @@
 #include "gantry/config/experiment.hpp"
 #include "gantry/error.hpp"
 #include "gantry/io/append_file.hpp"
+#include "gantry/io/array_export.hpp"
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/image_grid.hpp"
@@ -25,6 +26,7 @@
 #include "gantry/io/tensorboard.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/nn/module.hpp"
+#include "gantry/ops.hpp"
 #include "gantry/optim/adam.hpp"
 #include "gantry/optim/rmsprop.hpp"
 #include "gantry/optim/sgd.hpp"
@@ -464,6 +466,69 @@ int run_experiment(const RunRequest& request) {
         return static_cast<int>(ExitCode::interrupted);
     }
     progress.note("done: " + run_dir.string());
+    return 0;
+}
+
+int sample_from_run(const SampleRequest& request) {
+    GANTRY_CHECK_AS(ConfigError, request.format == "png" || request.format == "csv" || request.format == "npy",
+                    "gantry sample: --format must be png, csv or npy, got '", request.format, "'");
+    GANTRY_CHECK_AS(ConfigError, request.count >= 1 && request.count <= 1000000,
+                    "gantry sample: -n must be in [1, 1000000], got ", request.count);
+    const fs::path run_dir = request.run_dir;
+    const fs::path saved_file = run_dir / "experiment.yaml";
+    GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "gantry sample: ", request.run_dir,
+                    " has no experiment.yaml; is it a Gantry run directory?");
+    Run run;
+    run.spec = resolve_experiment(saved_file.string(), {}, run.plugins);
+    set_num_threads(static_cast<int>(run.spec.threads));
+    build(run);
+    std::optional<io::FoundCheckpoint> found = io::find_latest_good(run_dir / "checkpoints");
+    GANTRY_CHECK_AS(DataError, found.has_value(), "gantry sample: ", request.run_dir,
+                    " has no checkpoint yet");
+    if (found->fell_back) std::fprintf(stderr, "gantry sample: warning: %s\n", found->note.c_str());
+    run.trainer->load_state(found->data.tensors);
+
+    const int64_t latent = run.spec.generator.latent;
+    constexpr int64_t kRow = 8;
+    Rng rng(request.seed.value_or(run.spec.seed), kSampleNoiseStream);
+    Tensor noise;
+    if (request.interpolate) {
+        const int64_t rows = (request.count + kRow - 1) / kRow;
+        const Tensor ends = rng.normal({2 * rows, latent});
+        noise = Tensor::empty({rows * kRow, latent});
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < kRow; ++c) {
+                const float t = static_cast<float>(c) / static_cast<float>(kRow - 1);
+                for (int64_t k = 0; k < latent; ++k)
+                    noise.data()[(r * kRow + c) * latent + k] =
+                        (1.f - t) * ends.data()[2 * r * latent + k] + t * ends.data()[(2 * r + 1) * latent + k];
+            }
+    } else {
+        noise = rng.normal({request.count, latent});
+    }
+    const Tensor samples = run.trainer->generate(noise, fixed_labels(run, noise.size(0)));
+
+    fs::path out = request.out;
+    if (out.empty()) {
+        char name[48];
+        std::snprintf(name, sizeof name, "sample-%09ld.%s", static_cast<long>(run.trainer->iteration()),
+                      request.format.c_str());
+        out = run_dir / "samples" / name;
+        fs::create_directories(out.parent_path());
+    }
+    if (request.format == "png") {
+        const io::Image image =
+            run.data.images ? io::image_grid(samples, request.interpolate ? static_cast<int>(kRow) : 0)
+                            : io::scatter_image(reference_real(run, 2500), samples, Tensor(),
+                                                io::scatter_range(reference_real(run, 2500)));
+        io::write_png(out, image);
+    } else {
+        // The data's own scale: points as generated, images back from [-1, 1] to [0, 255].
+        const Tensor values = run.data.images ? affine(samples, 127.5f, 127.5f) : samples;
+        if (request.format == "csv") io::write_csv(out, values);
+        else io::write_npy(out, values);
+    }
+    std::printf("%s\n", out.string().c_str());
     return 0;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// `gantry run`: one experiment from its file to a finished run directory.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +27,24 @@ struct RunRequest {
 /// when interrupted by SIGINT/SIGTERM after saving a checkpoint. Throws ConfigError (2),
 /// PluginError (3), DataError (4), DivergenceError (5) or OutputError (74).
 int run_experiment(const RunRequest& request);
+
+struct SampleRequest {
+    std::string run_dir;
+    /// Samples to draw (with interpolate: rounded up to whole rows of 8).
+    int64_t count = 64;
+    /// Output file; empty: <run_dir>/samples/sample-<iteration>.<format>.
+    std::string out;
+    /// png (a grid or a scatter plot), csv or npy (raw values in the data's own scale: points as
+    /// they are, images in [0, 255]).
+    std::string format = "png";
+    /// Seed of the noise; the run's own seed when not given.
+    std::optional<uint64_t> seed;
+    /// Rows of 8 samples, each row walking linearly between two random latent points.
+    bool interpolate = false;
+};
+
+/// `gantry sample`: draws from the newest good checkpoint's generator (the EMA one when the run
+/// has EMA) and writes the file. Returns 0; throws like run_experiment.
+int sample_from_run(const SampleRequest& request);
 
 }  // namespace gantry::train

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]`
+#include <memory>
+
+#include "command.hpp"
+#include "gantry/train/run.hpp"
+
+namespace gantry::cli {
+
+GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator when the run has one)",
+               [](CLI::App& app) {
+                   auto request = std::make_shared<train::SampleRequest>();
+                   auto seed = std::make_shared<uint64_t>(0);
+                   app.add_option("run_dir", request->run_dir, "the run directory")->required();
+                   app.add_option("-n", request->count, "number of samples (default 64)");
+                   app.add_option("--out", request->out, "output file (default: RUN_DIR/samples/...)");
+                   app.add_option("--format", request->format, "png, csv or npy (default png)");
+                   CLI::Option* seed_option = app.add_option("--seed", *seed, "noise seed (default: the run's)");
+                   app.add_flag("--interpolate", request->interpolate,
+                                "rows of 8 samples walking between two latent points");
+                   return [=] {
+                       if (seed_option->count() > 0) request->seed = *seed;
+                       return train::sample_from_run(*request);
+                   };
+               });
+
+}  // namespace gantry::cli
