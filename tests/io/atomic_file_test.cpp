@@ -15,20 +15,14 @@
 #include "gantry/io/append_file.hpp"
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/faults.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/gantry-io-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using gantry::testing::TempDir;
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -113,7 +107,7 @@ TEST_CASE("atomic_write: renaming over a non-empty directory fails and removes t
 }
 
 TEST_CASE("atomic_write: a fault at any step before the rename keeps the old file intact", "[io]") {
-    using testing::IoStep;
+    using io::testing::IoStep;
     TempDir dir;
     const auto target = dir.path / "ckpt.bin";
     atomic_write(target, std::string_view("old content"));
@@ -121,14 +115,14 @@ TEST_CASE("atomic_write: a fault at any step before the rename keeps the old fil
     for (const IoStep step : {IoStep::open, IoStep::write, IoStep::fsync, IoStep::close, IoStep::rename}) {
         for (const int err : {ENOSPC, EIO}) {
             INFO("step " << static_cast<int>(step) << " errno " << err);
-            testing::inject_failure(step, 1, err);
+            io::testing::inject_failure(step, 1, err);
             std::string message;
             try {
                 atomic_write(target, big);
             } catch (const OutputError& e) {
                 message = e.what();
             }
-            CHECK(testing::clear_failure());
+            CHECK(io::testing::clear_failure());
             CHECK_THAT(message, Catch::Contains(target.string()));
             CHECK_THAT(message, Catch::Contains(std::strerror(err)));
             if (err == ENOSPC) CHECK_THAT(message, Catch::Contains("disk full"));
@@ -142,10 +136,10 @@ TEST_CASE("atomic_write: a failing directory fsync is reported after the rename"
     TempDir dir;
     const auto target = dir.path / "x";
     atomic_write(target, std::string_view("old"));
-    testing::inject_failure(testing::IoStep::dir_fsync, 1, EIO);
+    io::testing::inject_failure(io::testing::IoStep::dir_fsync, 1, EIO);
     CHECK_THROWS_WITH(atomic_write(target, std::string_view("new")),
                       Catch::Contains("fsync of the directory failed"));
-    CHECK(testing::clear_failure());
+    CHECK(io::testing::clear_failure());
     CHECK(slurp(target) == "new");
     CHECK(count_temps(dir.path) == 0);
 }
@@ -191,10 +185,10 @@ TEST_CASE("AppendFile: whole lines, and a failed append leaves the file at the l
         file.append_line(R"({"iteration":1})");
         file.append_line(R"({"iteration":2})", true);
         CHECK_THROWS_AS(file.append_line("two\nlines"), Error);
-        testing::inject_failure(testing::IoStep::write, 1, ENOSPC);
+        io::testing::inject_failure(io::testing::IoStep::write, 1, ENOSPC);
         CHECK_THROWS_WITH(file.append_line(R"({"iteration":3})"),
                           Catch::Contains(path.string()) && Catch::Contains("disk full"));
-        CHECK(testing::clear_failure());
+        CHECK(io::testing::clear_failure());
     }
     CHECK(slurp(path) == "{\"iteration\":1}\n{\"iteration\":2}\n");
     AppendFile again(path);  // reopening appends

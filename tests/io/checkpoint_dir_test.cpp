@@ -16,20 +16,14 @@
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/faults.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/gantry-io-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using gantry::testing::TempDir;
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -148,7 +142,7 @@ TEST_CASE("find_latest_good: falls back to the newest checkpoint that verifies",
 
 TEST_CASE("save_checkpoint: a fault at any I/O step of the commit keeps the previous checkpoint newest",
           "[io]") {
-    using testing::IoStep;
+    using io::testing::IoStep;
     TempDir dir;
     const auto ckpts = dir.path;
     save_checkpoint(ckpts, 1000, at_iteration(1000), 1);
@@ -158,7 +152,7 @@ TEST_CASE("save_checkpoint: a fault at any I/O step of the commit keeps the prev
         // Walk the fault over every occurrence of `step` in one commit until one commit passes.
         for (int nth = 1;; ++nth) {
             INFO("step " << static_cast<int>(step) << " occurrence " << nth);
-            testing::inject_failure(step, nth, ENOSPC);
+            io::testing::inject_failure(step, nth, ENOSPC);
             bool threw = false;
             try {
                 save_checkpoint(ckpts, 2000, at_iteration(2000), 1);
@@ -166,7 +160,7 @@ TEST_CASE("save_checkpoint: a fault at any I/O step of the commit keeps the prev
                 threw = true;
                 CHECK_THAT(e.what(), Catch::Contains("disk full"));
             }
-            const bool fired = testing::clear_failure();
+            const bool fired = io::testing::clear_failure();
             CHECK(threw == fired);
             if (!fired) break;
             ++faults;

@@ -14,20 +14,14 @@
 #include "gantry/io/checkpoint.hpp"
 #include "gantry/io/crc32c.hpp"
 #include "gantry/io/faults.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/gantry-io-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using gantry::testing::TempDir;
 
 std::vector<uint32_t> bits_of(const Tensor& t) {
     std::vector<uint32_t> bits(static_cast<size_t>(t.numel()));
@@ -218,9 +212,9 @@ TEST_CASE("checkpoint: a full disk while writing keeps the previous checkpoint",
     write_checkpoint(path, old);
     CheckpointData next = small_checkpoint();
     next.metadata_json = R"({"iteration": 4000})";
-    testing::inject_failure(testing::IoStep::write, 1, ENOSPC);
+    io::testing::inject_failure(io::testing::IoStep::write, 1, ENOSPC);
     CHECK_THROWS_WITH(write_checkpoint(path, next), Catch::Contains("disk full"));
-    CHECK(testing::clear_failure());
+    CHECK(io::testing::clear_failure());
     CHECK(read_checkpoint(path).metadata_json == old.metadata_json);
 }
 

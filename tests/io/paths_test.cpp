@@ -7,20 +7,14 @@
 
 #include "gantry/error.hpp"
 #include "gantry/io/paths.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/gantry-io-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using gantry::testing::TempDir;
 }  // namespace
 
 TEST_CASE("safe_join: names inside the root are joined", "[io]") {

@@ -12,20 +12,14 @@
 #include "gantry/io/image_grid.hpp"
 #include "gantry/io/png.hpp"
 #include "gantry/io/scatter.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/gantry-io-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using gantry::testing::TempDir;
 
 Image gradient(int w, int h, int c) {
     Image image{w, h, c, {}};

@@ -12,20 +12,14 @@
 
 #include "gantry/error.hpp"
 #include "gantry/io/run_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char pattern[] = "/tmp/gantry-io-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using gantry::testing::TempDir;
 }  // namespace
 
 TEST_CASE("create_run_dir: creates parents, then refuses an existing run id", "[io]") {

@@ -16,15 +16,7 @@ using namespace gantry::testing;
 using kernels::ConvGeometry;
 
 namespace {
-// Gradchecks run thousands of primitives on tiny tensors: a second thread only adds a fork-join
-// per call, and on a busy machine a wait for a time slice at every barrier (70x slower here).
-struct SingleThread {
-    int previous = num_threads();
-    SingleThread() { set_num_threads(1); }
-    ~SingleThread() { set_num_threads(previous); }
-    SingleThread(const SingleThread&) = delete;
-    SingleThread& operator=(const SingleThread&) = delete;
-};
+using gantry::testing::SingleThread;
 
 // One forward convolution x (n, cin, h, w) * weight (cout, cin, kh, kw).
 struct ConvCase {

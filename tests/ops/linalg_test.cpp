@@ -11,15 +11,7 @@ using namespace gantry;
 using namespace gantry::testing;
 
 namespace {
-// Gradchecks run thousands of primitives on tiny tensors: a second thread only adds a fork-join
-// per call, and on a busy machine a wait for a time slice at every barrier (70x slower here).
-struct SingleThread {
-    int previous = num_threads();
-    SingleThread() { set_num_threads(1); }
-    ~SingleThread() { set_num_threads(previous); }
-    SingleThread(const SingleThread&) = delete;
-    SingleThread& operator=(const SingleThread&) = delete;
-};
+using gantry::testing::SingleThread;
 
 struct MatmulCase {
     int64_t m, n, k;
