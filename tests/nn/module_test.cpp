@@ -7,6 +7,7 @@
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
+#include "gantry/serialize.hpp"
 #include "support/op_case.hpp"
 
 using namespace gantry;
@@ -247,4 +248,22 @@ TEST_CASE("Module: repr prints the tree and summary lists shapes", "[nn]") {
     CHECK_THAT(summary, Catch::Contains("block.gain (1) (frozen)"));
     CHECK_THAT(summary, Catch::Contains("block.inner.calls (1) (buffer)"));
     CHECK_THAT(summary, Catch::Contains("trainable values: 9, frozen: 5"));
+}
+
+TEST_CASE("Module: state_dict survives the serialize.hpp stream format", "[nn]") {
+    Net net;
+    std::stringstream file;
+    write_state_dict(file, net.state_dict());
+    std::map<std::string, Tensor> saved;
+    for (const auto& [key, t] : net.state_dict()) saved.emplace(key, t.clone());
+    for (Tensor t : net.parameters()) t.data()[0] = -8.f;
+    net.block->inner->calls.data()[0] = 5.f;
+
+    const StateDict read = read_state_dict(file);
+    net.load_state_dict(read);
+    for (const auto& [key, t] : net.state_dict()) {
+        INFO(key);
+        CHECK(t.to_vector() == saved.at(key).to_vector());
+        CHECK_FALSE(t.is_same(read.at(key)));
+    }
 }

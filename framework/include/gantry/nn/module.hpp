@@ -109,7 +109,9 @@ public:
     // ---- state dict ---------------------------------------------------------------------------
 
     /// Parameters and buffers by dotted name. The values are the live tensors (no copy): clone
-    /// them to keep a snapshot. The type is identical to gantry::StateDict of serialize.hpp.
+    /// them to keep a snapshot. The type is identical to gantry::StateDict of serialize.hpp, so
+    /// `save_state_dict(path, net.state_dict())` and
+    /// `net.load_state_dict(load_state_dict(path))` save and restore a network.
     std::map<std::string, Tensor> state_dict() const;
     /// Copies `state`'s values into the existing parameters and buffers in place, so every
     /// handle held elsewhere (an optimizer's, a wrapper's) stays valid. Throws gantry::Error
