@@ -25,6 +25,7 @@
 #include "gantry/io/scatter.hpp"
 #include "gantry/io/tensorboard.hpp"
 #include "gantry/metric.hpp"
+#include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/optim/adam.hpp"
@@ -102,10 +103,10 @@ LrSchedule lr_schedule(const config::LrSchedule& s) {
     return out;
 }
 
-bool has_batch_norm(const nn::Module& m) {
-    for (const auto& [name, t] : m.named_buffers())
-        if (name.size() >= 12 && name.compare(name.size() - 12, 12, "running_mean") == 0) return true;
-    return false;
+bool has_batch_norm(nn::Module& m) {
+    bool found = false;
+    m.apply([&](nn::Module& child) { found = found || dynamic_cast<nn::BatchNorm*>(&child) != nullptr; });
+    return found;
 }
 
 /// Everything one run holds, in the order it is built.
