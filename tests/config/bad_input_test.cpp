@@ -344,7 +344,7 @@ const std::vector<BadCase>& cases() {
 
 }  // namespace
 
-TEST_CASE("config: every bad input is reported with file, position, key and hint", "[config]") {
+TEST_CASE("config: every bad input is reported with file - position - key and hint", "[config]") {
     size_t index = 0;
     for (const BadCase& c : cases()) {
         INFO("case " << index++ << ": " << c.what << "\n--- yaml ---\n" << c.yaml);

@@ -31,7 +31,7 @@ TEST_CASE("document: every node has a 1-based file:line:col", "[config]") {
     CHECK(c->items[1].quoted);
 }
 
-TEST_CASE("document: keys keep file order; null values take the key's position", "[config]") {
+TEST_CASE("document: keys keep file order - null values take the key's position", "[config]") {
     const Node root = parse_ok("z: 1\na: 2\nm:\n");
     CHECK(root.entries[0].key == "z");
     CHECK(root.entries[1].key == "a");
@@ -48,7 +48,7 @@ TEST_CASE("document: duplicate keys are reported with both positions", "[config]
     CHECK(root.find("a")->find("lr")->scalar == "1");
 }
 
-TEST_CASE("document: aliases are expanded, within the node budget", "[config]") {
+TEST_CASE("document: aliases are expanded - within the node budget", "[config]") {
     const Node root = parse_ok("base: &b {lr: 1}\ncopy: *b\n");
     CHECK(root.find("copy")->find("lr")->scalar == "1");
 

@@ -70,7 +70,7 @@ TEST_CASE("experiment: every default is filled in", "[config]") {
     CHECK(s.checkpoint.keep == 2);
 }
 
-TEST_CASE("experiment: plugin options get their declared defaults, in declared order",
+TEST_CASE("experiment: plugin options get their declared defaults - in declared order",
           "[config]") {
     const ExperimentSpec s = load("minimal.yaml");
     CHECK(s.data.plugin == "gaussian_mixture");
@@ -111,7 +111,7 @@ TEST_CASE("experiment: the product spec's example resolves as written", "[config
     CHECK(s.checkpoint.every == 2000);
 }
 
-TEST_CASE("experiment: include merges deeply; lists and scalars replace", "[config]") {
+TEST_CASE("experiment: include merges deeply - lists and scalars replace", "[config]") {
     const ExperimentSpec s = load("derived.yaml");
     CHECK(s.experiment == "derived");
     CHECK(s.data.plugin == "gaussian_mixture");                 // from the base
@@ -156,7 +156,7 @@ TEST_CASE("experiment: a missing experiment file", "[config]") {
     CHECK_THAT(errors_of("base"), Catch::Contains("it is a directory"));
 }
 
-TEST_CASE("experiment: several problems of a file are reported at once, in file order",
+TEST_CASE("experiment: several problems of a file are reported at once - in file order",
           "[config]") {
     try {
         load("several_errors.yaml");
@@ -174,7 +174,7 @@ TEST_CASE("experiment: several problems of a file are reported at once, in file 
     }
 }
 
-TEST_CASE("experiment: --set reaches list elements, lists and plugin names", "[config]") {
+TEST_CASE("experiment: --set reaches list elements - lists and plugin names", "[config]") {
     const ExperimentSpec s = load("ring.yaml", {"schedule.steps[1].repeat=3",
                                                 "optimizers.generator.betas=[0.0, 0.99]",
                                                 "generator.hidden=[32]", "seed=18446744073709551615",
@@ -235,7 +235,7 @@ TEST_CASE("experiment: the resolved YAML loads back to the same spec and hash", 
         }
 }
 
-TEST_CASE("experiment: the hash identifies the configuration, not its spelling", "[config]") {
+TEST_CASE("experiment: the hash identifies the configuration - not its spelling", "[config]") {
     const ExperimentSpec base = load("minimal.yaml");
     CHECK(base.config_hash.size() == 16);
     CHECK(base.config_hash == fnv1a_hex(base.resolved_yaml));

@@ -17,7 +17,7 @@ TEST_CASE("suggest: optimal string alignment distance", "[config]") {
     CHECK(edit_distance("lamda", "lambda") == 1);
 }
 
-TEST_CASE("suggest: closest name within max(2, len/3) edits", "[config]") {
+TEST_CASE("suggest: closest name within max(2 - len/3) edits", "[config]") {
     const std::vector<std::string> keys{"experiment", "seed", "threads", "schedule", "samples"};
     CHECK(closest_name("sede", keys) == "seed");
     CHECK(closest_name("schedul", keys) == "schedule");

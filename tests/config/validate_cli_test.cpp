@@ -49,7 +49,7 @@ Result validate(const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("gantry validate: a good file prints the resolved experiment, exit 0", "[config]") {
+TEST_CASE("gantry validate: a good file prints the resolved experiment - exit 0", "[config]") {
     const Result r = validate({data_path("ring.yaml")});
     INFO(r.err);
     CHECK(r.exit_code == 0);
@@ -76,7 +76,7 @@ TEST_CASE("gantry validate: its output validates again to the same hash", "[conf
     CHECK_THAT(again.out, Catch::Contains("seed: 7\n"));
 }
 
-TEST_CASE("gantry validate: every problem on stderr, exit 2", "[config]") {
+TEST_CASE("gantry validate: every problem on stderr - exit 2", "[config]") {
     const Result r = validate({data_path("several_errors.yaml"), "--set", "schedule.batch=abc"});
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
@@ -92,7 +92,7 @@ TEST_CASE("gantry validate: every problem on stderr, exit 2", "[config]") {
     CHECK_THAT(r.err, Catch::Contains("4 problems in"));
 }
 
-TEST_CASE("gantry validate: missing file and bad command line, exit 2", "[config]") {
+TEST_CASE("gantry validate: missing file and bad command line - exit 2", "[config]") {
     const Result missing = validate({data_path("nope.yaml")});
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.err, Catch::Contains("nope.yaml: cannot read"));

@@ -15,7 +15,7 @@ using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
-TEST_CASE("npy: v1.0 header bytes, 64-byte aligned data, little-endian f4", "[io]") {
+TEST_CASE("npy: v1.0 header bytes - 64-byte aligned data - little-endian f4", "[io]") {
     const Tensor t = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6.5f});
     const std::string bytes = encode_npy(t);
     CHECK(bytes.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
@@ -35,7 +35,7 @@ TEST_CASE("npy: v1.0 header bytes, 64-byte aligned data, little-endian f4", "[io
     CHECK(encode_npy(Tensor::zeros({1, 2, 3, 4})).find("'shape': (1, 2, 3, 4), }") != std::string::npos);
 }
 
-TEST_CASE("csv: one row per sample, shortest round-trip numbers, optional header", "[io]") {
+TEST_CASE("csv: one row per sample - shortest round-trip numbers - optional header", "[io]") {
     const Tensor t = Tensor::from_vector({2, 2}, {0.1f, -2, 1e-8f, 3.25f});
     CHECK(encode_csv(t) == "0.1,-2\n1e-08,3.25\n");
     CHECK(encode_csv(t, {"x", "y"}) == "x,y\n0.1,-2\n1e-08,3.25\n");

@@ -39,7 +39,7 @@ int count_temps(const fs::path& dir) {
 }
 }  // namespace
 
-TEST_CASE("atomic_write: creates and replaces a file, leaving no temp", "[io]") {
+TEST_CASE("atomic_write: creates and replaces a file - leaving no temp", "[io]") {
     TempDir dir;
     const auto target = dir.path / "summary.json";
     atomic_write(target, std::string_view("first"));
@@ -144,7 +144,7 @@ TEST_CASE("atomic_write: a failing directory fsync is reported after the rename"
     CHECK(count_temps(dir.path) == 0);
 }
 
-TEST_CASE("AtomicFile: nothing is visible before commit, and an abandoned file leaves nothing", "[io]") {
+TEST_CASE("AtomicFile: nothing is visible before commit and an abandoned file leaves nothing", "[io]") {
     TempDir dir;
     const auto target = dir.path / "metrics.csv";
     {
@@ -177,7 +177,7 @@ TEST_CASE("atomic temps: only Gantry's own temp names are recognised and cleaned
     CHECK(fs::exists(dir.path / "a.tmp"));
 }
 
-TEST_CASE("AppendFile: whole lines, and a failed append leaves the file at the last line", "[io]") {
+TEST_CASE("AppendFile: whole lines and a failed append leaves the file at the last line", "[io]") {
     TempDir dir;
     const auto path = dir.path / "metrics.jsonl";
     {

@@ -53,7 +53,7 @@ std::vector<std::string> names_in(const fs::path& dir) {
 }
 }  // namespace
 
-TEST_CASE("checkpoint names: nine-digit iteration, only the canonical spelling is ours", "[io]") {
+TEST_CASE("checkpoint names: nine-digit iteration - only the canonical spelling is ours", "[io]") {
     CHECK(checkpoint_file_name(2000) == "ckpt-000002000.gck");
     CHECK(checkpoint_file_name(1234567890) == "ckpt-1234567890.gck");
     CHECK(parse_checkpoint_file_name("ckpt-000002000.gck") == 2000u);
@@ -66,7 +66,7 @@ TEST_CASE("checkpoint names: nine-digit iteration, only the canonical spelling i
     }
 }
 
-TEST_CASE("save_checkpoint: latest names the newest, retention keeps the newest `keep`", "[io]") {
+TEST_CASE("save_checkpoint: latest names the newest - retention keeps the newest `keep`", "[io]") {
     TempDir dir;
     const auto ckpts = dir.path / "checkpoints";
     fs::create_directories(ckpts);

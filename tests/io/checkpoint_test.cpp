@@ -175,7 +175,7 @@ TEST_CASE("checkpoint: hostile lengths are refused before any allocation", "[io]
     CHECK_THROWS_WITH(decode_checkpoint(long_metadata, "h.gck"), Catch::Contains("metadata length"));
 }
 
-TEST_CASE("checkpoint: wrong magic, future version and empty files are DataErrors", "[io]") {
+TEST_CASE("checkpoint: wrong magic - future version and empty files are DataErrors", "[io]") {
     TempDir dir;
     std::string bytes = encode_checkpoint(small_checkpoint());
     std::string future = bytes;

@@ -51,7 +51,7 @@ TEST_CASE("format_float: independent of the C locale", "[io]") {
     if (!switched) WARN("no other locale installed; checked under the C locale only");
 }
 
-TEST_CASE("JsonLine: one object per line, floats stay floats, non-finite is null", "[io]") {
+TEST_CASE("JsonLine: one object per line - floats stay floats - non-finite is null", "[io]") {
     const std::string line = JsonLine()
                                  .add("iteration", 50)
                                  .add("loss_d", 0.693f)

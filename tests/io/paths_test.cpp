@@ -66,7 +66,7 @@ TEST_CASE("check_path_component: experiment names and run ids are single safe na
     }
 }
 
-TEST_CASE("resolve_output_path: absolute, normalised, and refuses NUL and over-long parts", "[io]") {
+TEST_CASE("resolve_output_path: absolute - normalised and refuses NUL and over-long parts", "[io]") {
     const auto cwd = fs::current_path();
     CHECK(resolve_output_path("runs/./a/../b", "--out") == cwd / "runs" / "b");
     CHECK(resolve_output_path("/data/runs/", "--out") == fs::path("/data/runs"));

@@ -49,7 +49,7 @@ TEST_CASE("png: encode then decode returns the same pixels (gray and RGB)", "[io
     CHECK_THROWS_AS(encode_png(gradient(2, 2, 1).width, 2, 4, gradient(2, 2, 1).pixels.data()), Error);
 }
 
-TEST_CASE("png: write_png then read_png gives a (C, H, W) tensor of pixel / 255", "[io]") {
+TEST_CASE("png: write_png then read_png gives a (C - H - W) tensor of pixel / 255", "[io]") {
     TempDir dir;
     const Image image = gradient(5, 4, 3);
     write_png(dir.path / "x.png", image);
@@ -61,7 +61,7 @@ TEST_CASE("png: write_png then read_png gives a (C, H, W) tensor of pixel / 255"
                 CHECK(t.data()[(c * 4 + y) * 5 + x] == pixel(image, x, y)[c] / 255.f);
 }
 
-TEST_CASE("png: corrupt or truncated files are DataErrors naming the file, never crashes", "[io]") {
+TEST_CASE("png: corrupt or truncated files are DataErrors naming the file - never crashes", "[io]") {
     TempDir dir;
     const std::string good = encode_png(gradient(16, 16, 3));
     for (size_t n = 0; n < good.size(); ++n) {
@@ -105,7 +105,7 @@ TEST_CASE("png: a header claiming a huge image is refused", "[io]") {
     CHECK_THROWS_AS(decode_png(bytes, "huge.png"), DataError);
 }
 
-TEST_CASE("image_grid: tiles (N, C, H, W) in [-1, 1] with padding", "[io]") {
+TEST_CASE("image_grid: tiles (N - C - H - W) in [-1 - 1] with padding", "[io]") {
     // Three 1x2x2 images: all -1, all 1, all 0; two columns.
     Tensor images = Tensor::from_vector({3, 1, 2, 2}, {-1, -1, -1, -1, 1, 1, 1, 1, 0, 0, 0, 0});
     const Image grid = image_grid(images, 2, 1);
@@ -125,7 +125,7 @@ TEST_CASE("image_grid: tiles (N, C, H, W) in [-1, 1] with padding", "[io]") {
     CHECK_THROWS_AS(image_grid(Tensor::zeros({4, 5, 5})), ShapeError);
 }
 
-TEST_CASE("scatter: fixed window from the real data, real and fake in their colours", "[io]") {
+TEST_CASE("scatter: fixed window from the real data - real and fake in their colours", "[io]") {
     const Tensor real = Tensor::from_vector({2, 2}, {1.9f, 0.f, -1.9f, 0.f});
     const Tensor modes = Tensor::from_vector({2, 2}, {2.f, 0.f, -2.f, 0.f});
     const PlotRange range = scatter_range(real, modes);

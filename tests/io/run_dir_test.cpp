@@ -22,7 +22,7 @@ namespace {
 using gantry::testing::TempDir;
 }  // namespace
 
-TEST_CASE("create_run_dir: creates parents, then refuses an existing run id", "[io]") {
+TEST_CASE("create_run_dir: creates parents - then refuses an existing run id", "[io]") {
     TempDir dir;
     const auto out = dir.path / "nested" / "out";
     {
@@ -61,7 +61,7 @@ TEST_CASE("RunLock: a second lock on the same directory names the holder", "[io]
     CHECK_NOTHROW(RunLock(dir.path));  // released by the destructor
 }
 
-TEST_CASE("RunLock: held by another process, released by the kernel when it is killed", "[io]") {
+TEST_CASE("RunLock: held by another process - released by the kernel when it is killed", "[io]") {
     TempDir dir;
     int ready[2];
     REQUIRE(::pipe(ready) == 0);

@@ -59,7 +59,7 @@ TEST_CASE("gantry plugins: lists every plugin with its options", "[plugin][cli]"
     CHECK_THAT(r.output, Contains("options: none"));
 }
 
-TEST_CASE("gantry plugins: --kind filters, an unknown kind is exit 2", "[plugin][cli]") {
+TEST_CASE("gantry plugins: --kind filters - an unknown kind is exit 2", "[plugin][cli]") {
     const Result loss = run_gantry("plugins --kind loss --path " + fixture("good"));
     CHECK(loss.exit_code == 0);
     CHECK_THAT(loss.output, Contains("good_loss"));
@@ -84,7 +84,7 @@ TEST_CASE("gantry plugins: a bad plugin is exit 3 with the message", "[plugin][c
     CHECK_THAT(fake.output, Contains("libgantry_fake.so: not a plugin library"));
 }
 
-TEST_CASE("gantry plugins: non-plugins are skipped, and listed with --verbose", "[plugin][cli]") {
+TEST_CASE("gantry plugins: non-plugins are skipped and listed with --verbose", "[plugin][cli]") {
     const Result quiet = run_gantry("plugins --path " + fixture("not_a_library"));
     CHECK(quiet.exit_code == 0);
     CHECK_THAT(quiet.output, !Contains("libgantry_fake.so"));

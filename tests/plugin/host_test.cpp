@@ -233,7 +233,7 @@ TEST_CASE("plugin host: a newer API minor is refused", "[plugin]") {
                                             Contains("rebuild the plugin"));
 }
 
-TEST_CASE("plugin host: a different build fingerprint is refused, printing both", "[plugin]") {
+TEST_CASE("plugin host: a different build fingerprint is refused - printing both", "[plugin]") {
     const std::vector<std::string> dir{fixture("bad_fingerprint")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("libgantry_bad_fingerprint.so") &&
@@ -250,7 +250,7 @@ TEST_CASE("plugin host: a plugin without its factory alias is refused", "[plugin
                                                      "gantry_plugin_create"));
 }
 
-TEST_CASE("plugin host: an unresolved symbol fails at load, not at first call", "[plugin]") {
+TEST_CASE("plugin host: an unresolved symbol fails at load - not at first call", "[plugin]") {
     const std::vector<std::string> dir{fixture("unresolved_symbol")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("libgantry_unresolved_symbol.so") &&
@@ -258,7 +258,7 @@ TEST_CASE("plugin host: an unresolved symbol fails at load, not at first call", 
                                             Contains("undefined symbol: gantry_test_defined_nowhere"));
 }
 
-TEST_CASE("plugin host: two files with one plugin name are refused, naming both", "[plugin]") {
+TEST_CASE("plugin host: two files with one plugin name are refused - naming both", "[plugin]") {
     const std::vector<std::string> dir{fixture("duplicate_name")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("plugin name 'duplicate_name'") &&
@@ -369,7 +369,7 @@ TEST_CASE("plugin host: broken descriptors are refused field by field", "[plugin
                         Contains("option 'beta' has an unknown type 42"));
 }
 
-TEST_CASE("plugin host: search order is experiment dirs, GANTRY_PLUGIN_PATH, built-in", "[plugin]") {
+TEST_CASE("plugin host: search order is experiment dirs - GANTRY_PLUGIN_PATH - built-in", "[plugin]") {
     PluginPathGuard env(fixture("env") + "::/nonexistent/gantry-plugins");
     SearchPaths paths;
     paths.experiment_dirs = {fixture("good")};
