@@ -421,6 +421,33 @@ TEST_CASE("gantry run: a resume whose configuration drifted is refused with exit
     CHECK(seed.exit_code == 2);
     CHECK_THAT(seed.output, Contains("seed: 3") && Contains("seed: 4"));
     CHECK(slurp(dir / "experiment.yaml") == yaml_before);
+
+    // Only a longer (or equal) schedule: a shorter one would leave a "done" run past its end.
+    const Result shorter = run_gantry({"run", "--resume", dir.string(), "--set", "schedule.iterations=10"});
+    INFO(shorter.output);
+    CHECK(shorter.exit_code == 2);
+    CHECK_THAT(shorter.output, Contains("checkpoint is at iteration 20 but schedule.iterations is 10"));
+    CHECK(slurp(dir / "experiment.yaml") == yaml_before);
+}
+
+TEST_CASE("gantry run: runs of one experiment started together get their own run directories",
+          "[train][cli]") {
+    // Run ids have second resolution; started side by side, these usually share one.
+    TempDir out;
+    Child a({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=5"});
+    Child b({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=5"});
+    Child c({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=5"});
+    const Result ra = a.finish(), rb = b.finish(), rc = c.finish();
+    INFO(ra.output << rb.output << rc.output);
+    CHECK(ra.exit_code == 0);
+    CHECK(rb.exit_code == 0);
+    CHECK(rc.exit_code == 0);
+    const fs::path da = announced_run_dir(ra.output), db = announced_run_dir(rb.output),
+                   dc = announced_run_dir(rc.output);
+    CHECK(da != db);
+    CHECK(db != dc);
+    CHECK(da != dc);
+    for (const fs::path& d : {da, db, dc}) CHECK(json_value(slurp(d / "summary.json"), "status") == "\"done\"");
 }
 
 TEST_CASE("gantry run: a run directory in use by another process is refused with exit 74",

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "gantry/config/experiment.hpp"
@@ -333,10 +334,22 @@ int run_experiment(const RunRequest& request) {
         io::truncate_to_last_line(run_dir / "metrics.jsonl");
         io::truncate_to_last_line(run_dir / "eval.jsonl");
     } else {
-        std::string id = io::make_run_id();
-        io::RunDir created = io::create_run_dir(request.out_dir, spec.experiment, id);
-        run_dir = created.path;
-        lock = std::make_unique<io::RunLock>(std::move(created.lock));
+        // Run ids have second resolution: two runs of one experiment started within the same
+        // second (a script launching seeds side by side) would collide and the second one fail.
+        // The loser of the mkdir race takes the next free suffix instead.
+        const std::string base_id = io::make_run_id();
+        std::optional<io::RunDir> created;
+        for (int attempt = 1; !created; ++attempt) {
+            const std::string id = attempt == 1 ? base_id : base_id + "-" + std::to_string(attempt);
+            try {
+                created.emplace(io::create_run_dir(request.out_dir, spec.experiment, id));
+            } catch (const OutputError&) {
+                if (attempt >= 100 || !fs::is_directory(fs::path(request.out_dir) / spec.experiment / id))
+                    throw;
+            }
+        }
+        run_dir = created->path;
+        lock = std::make_unique<io::RunLock>(std::move(created->lock));
     }
     Progress progress(spec.schedule.iterations, request.live_progress);
     if (resuming) {
@@ -346,6 +359,10 @@ int run_experiment(const RunRequest& request) {
             check_resume(run, io::json_fields(found->data.metadata_json, found->path.string()), saved,
                          request.allow_inexact_resume);
             trainer.load_state(found->data.tensors);
+            GANTRY_CHECK_AS(ConfigError, trainer.iteration() <= spec.schedule.iterations, "--resume ",
+                            run_dir.string(), ": the checkpoint is at iteration ", trainer.iteration(),
+                            " but schedule.iterations is ", spec.schedule.iterations,
+                            "; a resume may only keep or lengthen the schedule");
             progress.note("resuming " + run_dir.string() + " from iteration " +
                           std::to_string(trainer.iteration()));
         } else {
