@@ -603,3 +603,44 @@ TEST_CASE("gantry run: SIGINT saves a checkpoint and exits 130  and the run resu
     CHECK(json_value(slurp(dir / "summary.json"), "status") == "\"done\"");
     CHECK(latest(dir) == gantry::io::checkpoint_file_name(static_cast<uint64_t>(at + 3)));
 }
+
+TEST_CASE("gantry run: early stopping counts its patience across a resume", "[train][cli][resume]") {
+    // kl_modes <= 100 always holds: evaluations at 10 20 30 meet it and patience 3 stops at 30.
+    // Split at 20, the resumed run must remember the two evaluations already met.
+    const std::vector<std::string> common = {
+        "--set", "optimizers.discriminator.schedule={type: constant}",
+        "--set", "evaluate.stop_when={metric: kl_modes, at_most: 100, patience: 3}"};
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), common.begin(), common.end());
+        return more;
+    };
+    TempDir out_a, out_b;
+    const Result straight = run("resume.yaml", out_a.path, common);
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+    const fs::path a = announced_run_dir(straight.output);
+    CHECK(json_value(slurp(a / "summary.json"), "status") == "\"stopped\"");
+    CHECK(json_value(slurp(a / "summary.json"), "iterations") == "30");
+
+    const Result first = run("resume.yaml", out_b.path, with({"--set", "schedule.iterations=20"}));
+    REQUIRE(first.exit_code == 0);
+    const fs::path b = announced_run_dir(first.output);
+    const Result second = run_gantry({"run", "--resume", b.string(), "--set", "schedule.iterations=40"});
+    INFO(second.output);
+    REQUIRE(second.exit_code == 0);
+    CHECK(json_value(slurp(b / "summary.json"), "status") == "\"stopped\"");
+    CHECK(json_value(slurp(b / "summary.json"), "iterations") == "30");
+    CHECK(latest(b) == "ckpt-000000030.gck");
+    CHECK(checkpoint_difference(a / "checkpoints" / "ckpt-000000030.gck", b / "checkpoints" / "ckpt-000000030.gck")
+              .empty());
+    // Resumed again, even with a longer schedule, a stopped run stays stopped and its summary
+    // keeps its metrics.
+    const Result again = run_gantry({"run", "--resume", b.string(), "--set", "schedule.iterations=40"});
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    const std::string summary = slurp(b / "summary.json");
+    CHECK(json_value(summary, "status") == "\"stopped\"");
+    CHECK(json_value(summary, "iterations") == "30");
+    CHECK(!json_value(json_value(summary, "metrics"), "kl_modes").empty());
+    CHECK(latest(b) == "ckpt-000000030.gck");
+}

@@ -410,6 +410,29 @@ int run_experiment(const RunRequest& request) {
     std::map<std::string, double> last_metrics;
     int64_t stop_patience = 0;
     bool stopped_early = false;
+    if (resuming) {
+        // The evaluations up to the checkpoint (the log was cut there above) carry what a
+        // checkpoint does not: the patience of stop_when, so that a resumed run stops where the
+        // uninterrupted one does, and the last metrics, for a summary even when no iteration runs.
+        std::ifstream in(run_dir / "eval.jsonl", std::ios::binary);
+        for (std::string line; std::getline(in, line);) {
+            const std::map<std::string, std::string> fields =
+                io::json_fields(line, (run_dir / "eval.jsonl").string());
+            for (const std::string& name : spec.evaluate.metrics) {
+                auto it = fields.find(name);
+                if (it != fields.end()) last_metrics[name] = std::stod(it->second);
+            }
+            if (spec.evaluate.stop_when) {
+                const config::StopWhen& w = *spec.evaluate.stop_when;
+                auto it = fields.find(w.metric);
+                const double v = it == fields.end() ? std::nan("") : std::stod(it->second);
+                const bool met = (w.at_least && v >= *w.at_least) || (w.at_most && v <= *w.at_most);
+                stop_patience = met ? stop_patience + 1 : 0;
+            }
+        }
+        // A run that stop_when already ended stays ended, as the uninterrupted run would.
+        stopped_early = spec.evaluate.stop_when && stop_patience >= spec.evaluate.stop_when->patience;
+    }
     const auto t_start = std::chrono::steady_clock::now();
     auto t_log = t_start;
     int64_t it_log = trainer.iteration();
@@ -467,7 +490,7 @@ int run_experiment(const RunRequest& request) {
         return it == spec.schedule.iterations || (every > 0 && it % every == 0);
     };
 
-    std::string status = "done";
+    std::string status = stopped_early ? "stopped" : "done";
     try {
         while (trainer.iteration() < spec.schedule.iterations && !stopped_early) {
             const std::vector<StepLog> logs = trainer.run_iteration();
