@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gantry/config/catalog.hpp"
+#include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/optim/adam.hpp"
 #include "gantry/optim/sgd.hpp"
@@ -155,4 +156,44 @@ TEST_CASE("trainer: the gradient penalty changes D's update and the clip constra
     clipped.trainer->run_iteration();
     for (const Tensor& p : clipped.trainer->discriminator().parameters())
         for (float v : p.to_vector()) CHECK(std::fabs(v) <= 0.02f);
+}
+
+TEST_CASE("trainer: with PacGAN packing the gradient penalty is taken on D's packed input",
+          "[train]") {
+    // D is a function of a pack of samples: its Lipschitz constraint (and R1's norm) concern the
+    // gradient with respect to the whole packed input. A linear critic on packs of 2 points with
+    // weights (3 4 0 0) has that gradient norm 5 everywhere: gp = lambda (5 - 1)^2 = 160. Taken
+    // per point instead, half the points see (3 4) and half (0 0): 10 * (16 + 1) / 2 = 85.
+    const plugin::Context context{5, ""};
+    auto dataset = host().create_dataset("gaussian_mixture", options(plugin::Kind::dataset, "gaussian_mixture"),
+                                         context);
+    auto arch = host().create_architecture(
+        "mlp", options(plugin::Kind::architecture, "mlp", {{"hidden", std::vector<int64_t>{4}}}), context);
+    for (const char* name : {"wgan_gp", "r1"}) {
+        INFO(name);
+        auto loss = host().create_loss(name, options(plugin::Kind::loss, name), context);
+        Rng init(5, 3);
+        train::TrainerParts parts;
+        parts.generator = arch->build({Role::generator, dataset->info(), 3, 1, &init});
+        auto critic = std::make_shared<nn::Linear>(nn::LinearOptions{.in_features = 4, .out_features = 1}, init);
+        critic->parameters()[0].copy_from(Tensor::from_vector({1, 4}, {3.f, 4.f, 0.f, 0.f}));
+        critic->parameters()[1].copy_from(Tensor::from_vector({1}, {0.f}));
+        parts.discriminator = critic;
+        parts.loss = loss.get();
+        parts.dataset = dataset.get();
+        parts.generator_optimizer =
+            std::make_unique<optim::SGD>(parts.generator->parameters(), optim::SGDOptions{.lr = 1e-6});
+        parts.discriminator_optimizer =
+            std::make_unique<optim::SGD>(critic->parameters(), optim::SGDOptions{.lr = 1e-6});
+        train::TrainerOptions o;
+        o.batch = 16;
+        o.latent = 3;
+        o.pack = 2;
+        train::Trainer trainer(o, std::move(parts));
+        const std::vector<train::StepLog> logs = trainer.run_iteration();
+        if (std::string(name) == "wgan_gp")
+            CHECK(logs[0].losses.at("gp") == Approx(10.0 * 16.0).epsilon(1e-4));
+        else  // gamma / 2 * |(3 4 0 0)|^2 per pack
+            CHECK(logs[0].losses.at("r1") == Approx(10.0 / 2 * 25.0).epsilon(1e-4));
+    }
 }
