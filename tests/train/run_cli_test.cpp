@@ -364,6 +364,7 @@ TEST_CASE("gantry run: a resumed run continues bit for bit", "[train][cli][resum
     CHECK(rows_after(a / "metrics.jsonl", 20) == rows_after(b / "metrics.jsonl", 20));
     CHECK(rows_after(b / "metrics.jsonl", 20).size() == 4);
     CHECK(rows_after(a / "eval.jsonl", 20) == rows_after(b / "eval.jsonl", 20));
+    CHECK_THAT(second.output, !Contains("learning-rate schedule"));
     // Every row once: the first part of the split run is not repeated.
     CHECK(iterations_in(b / "metrics.jsonl") == iterations_in(a / "metrics.jsonl"));
     CHECK(slurp(a / "samples" / "iter-000000040.png") == slurp(b / "samples" / "iter-000000040.png"));
@@ -416,6 +417,18 @@ TEST_CASE("gantry run: a resume whose configuration drifted is refused with exit
     CHECK(slurp(dir / "experiment.yaml") == yaml_before);
     CHECK(slurp(dir / "checkpoints" / "ckpt-000000020.gck") == checkpoint_before);
     CHECK(latest(dir) == "ckpt-000000020.gck");
+
+    // Lengthening a decaying schedule is allowed, but it cannot match any straight run: said.
+    {
+        TempDir other;
+        const Result short_run = run("resume.yaml", other.path, {"--set", "schedule.iterations=10"});
+        REQUIRE(short_run.exit_code == 0);
+        const Result longer = run_gantry({"run", "--resume", announced_run_dir(short_run.output).string(),
+                                          "--set", "schedule.iterations=15"});
+        CHECK(longer.exit_code == 0);
+        CHECK_THAT(longer.output, Contains("warning: the learning-rate schedule decays") &&
+                                      Contains("now 15 instead of 10"));
+    }
 
     const Result seed = run("tiny.yaml", out.path, {"--set", "seed=4", "--resume", dir.string()});
     CHECK(seed.exit_code == 2);

@@ -358,6 +358,13 @@ int run_experiment(const RunRequest& request) {
             if (found->fell_back) progress.note("warning: " + found->note);
             check_resume(run, io::json_fields(found->data.metadata_json, found->path.string()), saved,
                          request.allow_inexact_resume);
+            const bool decays = spec.optimizers.generator.schedule.type != config::LrScheduleType::constant ||
+                                spec.optimizers.discriminator.schedule.type != config::LrScheduleType::constant;
+            if (decays && saved.schedule.iterations != spec.schedule.iterations)
+                progress.note("warning: the learning-rate schedule decays to its final rate at the last "
+                              "iteration, now " + std::to_string(spec.schedule.iterations) + " instead of " +
+                              std::to_string(saved.schedule.iterations) + ": from here on the rates "
+                              "differ from those of either schedule run straight through");
             trainer.load_state(found->data.tensors);
             GANTRY_CHECK_AS(ConfigError, trainer.iteration() <= spec.schedule.iterations, "--resume ",
                             run_dir.string(), ": the checkpoint is at iteration ", trainer.iteration(),
