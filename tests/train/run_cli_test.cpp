@@ -585,7 +585,10 @@ TEST_CASE("gantry run: a diverging run is exit 5 and keeps only finite checkpoin
     CHECK(latest(run_dir) == kept.back().second.filename().string());
 }
 
-TEST_CASE("gantry run: SIGINT saves a checkpoint and exits 130  and the run resumes", "[train][cli][signal]") {
+TEST_CASE("gantry run: SIGINT or SIGTERM saves a checkpoint and exits 130  and the run resumes",
+          "[train][cli][signal]") {
+    const int signal = GENERATE(SIGINT, SIGTERM);
+    INFO("signal " << signal);
     TempDir out;
     // Far more iterations than it will get: the signal comes first.
     Child child({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=100000000",
@@ -594,7 +597,7 @@ TEST_CASE("gantry run: SIGINT saves a checkpoint and exits 130  and the run resu
     REQUIRE(child.read_until("run directory: "));
     REQUIRE(child.read_until("\n"));
     const fs::path dir = announced_run_dir(child.output());
-    ::kill(child.pid(), SIGINT);
+    ::kill(child.pid(), signal);
     const Result r = child.finish();
     INFO(r.output);
     REQUIRE(r.exit_code == 130);
