@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "gantry/config/experiment.hpp"
@@ -145,9 +146,31 @@ void build(Run& run) {
     Rng init_rng(spec.seed, kInitStream);
     NetworkSpec g_spec{Role::generator, run.data, spec.generator.latent, 1, &init_rng};
     NetworkSpec d_spec{Role::discriminator, run.data, spec.generator.latent, spec.discriminator.pack, &init_rng};
+    // An architecture that refuses its options at build time (the mlp refuses batch norm in D)
+    // throws a plain Error: without this, the user would get exit 1 and a message naming
+    // neither the file nor the section to change.
+    auto build_network = [&](Architecture& arch, const NetworkSpec& network, const char* section,
+                             const std::string& plugin_name) -> std::shared_ptr<nn::Module> {
+        try {
+            return arch.build(network);
+        } catch (const PluginError&) {
+            throw;
+        } catch (const DataError&) {
+            throw;
+        } catch (const OutputError&) {
+            throw;
+        } catch (const ConfigError&) {
+            throw;
+        } catch (const Error& e) {
+            throw ConfigError(detail::concat(spec.source_file, ": ", section, ": plugin '", plugin_name,
+                                             "' cannot build the ", section, " with these options: ",
+                                             e.what()));
+        }
+    };
     TrainerParts parts;
-    parts.generator = run.generator_arch->build(g_spec);
-    parts.discriminator = run.discriminator_arch->build(d_spec);
+    parts.generator = build_network(*run.generator_arch, g_spec, "generator", spec.generator.plugin);
+    parts.discriminator =
+        build_network(*run.discriminator_arch, d_spec, "discriminator", spec.discriminator.plugin);
     GANTRY_CHECK_AS(ConfigError, !(run.loss->penalizes_input_gradient() && has_batch_norm(*parts.discriminator)),
                     spec.source_file, ": discriminator: batch normalisation in a critic under a "
                     "gradient penalty (loss '", spec.loss.plugin, "') makes each sample's gradient "
@@ -238,6 +261,27 @@ void check_resume(const Run& run, const std::map<std::string, std::string>& meta
     check("cpu_isa", cpu_isa());
 }
 
+/// Rows of a log past `iteration` were appended after the checkpoint a resume starts from (the
+/// run crashed or was killed between a log append and its next checkpoint): the resumed run
+/// writes them again, so they go, or every such iteration would be logged twice.
+void drop_rows_after(const fs::path& file, int64_t iteration) {
+    if (!fs::exists(file)) return;
+    std::ifstream in(file, std::ios::binary);
+    std::string kept, line;
+    bool dropped = false;
+    while (std::getline(in, line)) {
+        const std::map<std::string, std::string> fields = io::json_fields(line, file.string());
+        auto it = fields.find("iteration");
+        if (it != fields.end() && std::stoll(it->second) > iteration) {
+            dropped = true;
+            continue;
+        }
+        kept += line + "\n";
+    }
+    GANTRY_CHECK_AS(OutputError, !in.bad(), file.string(), ": reading failed");
+    if (dropped) io::atomic_write(file, kept);
+}
+
 void write_summary(const fs::path& dir, const std::string& status, int64_t iteration,
                    double seconds, double it_per_s, const std::map<std::string, double>& metrics,
                    const std::string& message) {
@@ -258,22 +302,32 @@ int run_experiment(const RunRequest& request) {
     fs::path run_dir;
     const bool resuming = !request.resume_dir.empty();
     config::ExperimentSpec saved;
+    fs::path saved_file;
     if (resuming) {
         run_dir = request.resume_dir;
-        const fs::path saved_file = run_dir / "experiment.yaml";
+        saved_file = run_dir / "experiment.yaml";
         GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "--resume ", request.resume_dir,
                         ": no experiment.yaml there; is it a Gantry run directory?");
         saved = resolve_experiment(saved_file.string(), {}, run.plugins);
     }
-    run.spec = request.experiment_file.empty()
-                   ? saved
-                   : resolve_experiment(request.experiment_file, request.overrides, run.plugins);
+    // `--resume DIR --set schedule.iterations=N` without a FILE applies the overrides to the run's
+    // own experiment.yaml (they were silently dropped before); check_resume then judges them.
+    if (!request.experiment_file.empty())
+        run.spec = resolve_experiment(request.experiment_file, request.overrides, run.plugins);
+    else if (!request.overrides.empty())
+        run.spec = resolve_experiment(saved_file.string(), request.overrides, run.plugins);
+    else
+        run.spec = saved;
     const config::ExperimentSpec& spec = run.spec;
     set_num_threads(static_cast<int>(spec.threads));
     build(run);
     Trainer& trainer = *run.trainer;
 
     // ---- the run directory ------------------------------------------------------------------
+    // From here on a Ctrl-C must end in a checkpoint and exit 130: the handler is in place before
+    // the run directory exists and is announced (a signal sent right after the announcement used
+    // to kill the process with nothing saved).
+    SignalScope signals;
     std::unique_ptr<io::RunLock> lock;
     if (resuming) {
         io::RunDir opened = io::open_run_dir(run_dir);
@@ -283,10 +337,22 @@ int run_experiment(const RunRequest& request) {
         io::truncate_to_last_line(run_dir / "metrics.jsonl");
         io::truncate_to_last_line(run_dir / "eval.jsonl");
     } else {
-        std::string id = io::make_run_id();
-        io::RunDir created = io::create_run_dir(request.out_dir, spec.experiment, id);
-        run_dir = created.path;
-        lock = std::make_unique<io::RunLock>(std::move(created.lock));
+        // Run ids have second resolution: two runs of one experiment started within the same
+        // second (a script launching seeds side by side) would collide and the second one fail.
+        // The loser of the mkdir race takes the next free suffix instead.
+        const std::string base_id = io::make_run_id();
+        std::optional<io::RunDir> created;
+        for (int attempt = 1; !created; ++attempt) {
+            const std::string id = attempt == 1 ? base_id : base_id + "-" + std::to_string(attempt);
+            try {
+                created.emplace(io::create_run_dir(request.out_dir, spec.experiment, id));
+            } catch (const OutputError&) {
+                if (attempt >= 100 || !fs::is_directory(fs::path(request.out_dir) / spec.experiment / id))
+                    throw;
+            }
+        }
+        run_dir = created->path;
+        lock = std::make_unique<io::RunLock>(std::move(created->lock));
     }
     Progress progress(spec.schedule.iterations, request.live_progress);
     if (resuming) {
@@ -295,12 +361,25 @@ int run_experiment(const RunRequest& request) {
             if (found->fell_back) progress.note("warning: " + found->note);
             check_resume(run, io::json_fields(found->data.metadata_json, found->path.string()), saved,
                          request.allow_inexact_resume);
+            const bool decays = spec.optimizers.generator.schedule.type != config::LrScheduleType::constant ||
+                                spec.optimizers.discriminator.schedule.type != config::LrScheduleType::constant;
+            if (decays && saved.schedule.iterations != spec.schedule.iterations)
+                progress.note("warning: the learning-rate schedule decays to its final rate at the last "
+                              "iteration, now " + std::to_string(spec.schedule.iterations) + " instead of " +
+                              std::to_string(saved.schedule.iterations) + ": from here on the rates "
+                              "differ from those of either schedule run straight through");
             trainer.load_state(found->data.tensors);
+            GANTRY_CHECK_AS(ConfigError, trainer.iteration() <= spec.schedule.iterations, "--resume ",
+                            run_dir.string(), ": the checkpoint is at iteration ", trainer.iteration(),
+                            " but schedule.iterations is ", spec.schedule.iterations,
+                            "; a resume may only keep or lengthen the schedule");
             progress.note("resuming " + run_dir.string() + " from iteration " +
                           std::to_string(trainer.iteration()));
         } else {
             progress.note("resuming " + run_dir.string() + ": no checkpoint yet, starting over");
         }
+        drop_rows_after(run_dir / "metrics.jsonl", trainer.iteration());
+        drop_rows_after(run_dir / "eval.jsonl", trainer.iteration());
     }
     io::atomic_write(run_dir / "experiment.yaml", spec.resolved_yaml);
     {
@@ -341,6 +420,29 @@ int run_experiment(const RunRequest& request) {
     std::map<std::string, double> last_metrics;
     int64_t stop_patience = 0;
     bool stopped_early = false;
+    if (resuming) {
+        // The evaluations up to the checkpoint (the log was cut there above) carry what a
+        // checkpoint does not: the patience of stop_when, so that a resumed run stops where the
+        // uninterrupted one does, and the last metrics, for a summary even when no iteration runs.
+        std::ifstream in(run_dir / "eval.jsonl", std::ios::binary);
+        for (std::string line; std::getline(in, line);) {
+            const std::map<std::string, std::string> fields =
+                io::json_fields(line, (run_dir / "eval.jsonl").string());
+            for (const std::string& name : spec.evaluate.metrics) {
+                auto it = fields.find(name);
+                if (it != fields.end()) last_metrics[name] = std::stod(it->second);
+            }
+            if (spec.evaluate.stop_when) {
+                const config::StopWhen& w = *spec.evaluate.stop_when;
+                auto it = fields.find(w.metric);
+                const double v = it == fields.end() ? std::nan("") : std::stod(it->second);
+                const bool met = (w.at_least && v >= *w.at_least) || (w.at_most && v <= *w.at_most);
+                stop_patience = met ? stop_patience + 1 : 0;
+            }
+        }
+        // A run that stop_when already ended stays ended, as the uninterrupted run would.
+        stopped_early = spec.evaluate.stop_when && stop_patience >= spec.evaluate.stop_when->patience;
+    }
     const auto t_start = std::chrono::steady_clock::now();
     auto t_log = t_start;
     int64_t it_log = trainer.iteration();
@@ -398,8 +500,7 @@ int run_experiment(const RunRequest& request) {
         return it == spec.schedule.iterations || (every > 0 && it % every == 0);
     };
 
-    SignalScope signals;
-    std::string status = "done";
+    std::string status = stopped_early ? "stopped" : "done";
     try {
         while (trainer.iteration() < spec.schedule.iterations && !stopped_early) {
             const std::vector<StepLog> logs = trainer.run_iteration();

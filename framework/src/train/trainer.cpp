@@ -131,20 +131,26 @@ Tensor Trainer::apply_generator(nn::Module& g, const Tensor& noise, const Tensor
     return labels.defined() ? g(noise, labels) : g(noise);
 }
 
+namespace {
+/// x (N, C, ...) as D's input (N / pack, pack * C, ...): a view, since samples are contiguous.
+Tensor pack_view(const Tensor& x, int64_t pack) {
+    if (pack == 1) return x;
+    std::vector<int64_t> dims = x.shape().dims();
+    GANTRY_CHECK_AS(ShapeError, dims[0] % pack == 0, "discriminator: batch ", dims[0],
+                    " is not a multiple of pack ", pack);
+    dims[0] /= pack;
+    dims[1] *= pack;
+    return reshape(x, dims);
+}
+
+/// D's logits (M) for an input already in D's (packed) layout.
+Tensor logits_of(nn::Module& discriminator, const Tensor& input, const Tensor& labels) {
+    return reshape(labels.defined() ? discriminator(input, labels) : discriminator(input), {-1});
+}
+}  // namespace
+
 Tensor Trainer::apply_discriminator(const Tensor& x, const Tensor& labels) {
-    Tensor input = x;
-    if (options_.pack > 1) {
-        // (N, C, ...) -> (N / pack, pack * C, ...): a view, since samples are contiguous.
-        std::vector<int64_t> dims = x.shape().dims();
-        GANTRY_CHECK_AS(ShapeError, dims[0] % options_.pack == 0, "discriminator: batch ",
-                        dims[0], " is not a multiple of pack ", options_.pack);
-        dims[0] /= options_.pack;
-        dims[1] *= options_.pack;
-        input = reshape(x, dims);
-    }
-    const Tensor logits = labels.defined() ? (*parts_.discriminator)(input, labels)
-                                           : (*parts_.discriminator)(input);
-    return reshape(logits, {-1});
+    return logits_of(*parts_.discriminator, pack_view(x, options_.pack), labels);
 }
 
 void Trainer::set_learning_rates() {
@@ -189,12 +195,19 @@ StepLog Trainer::discriminator_step(size_t step_index) {
         fake = apply_generator(*parts_.generator, noise_rng_.normal({options_.batch, options_.latent}),
                                fake_labels);
     }
+    // With packing D is a function of packs, so the loss sees packs as its samples: a penalty's
+    // per-sample input gradient (WGAN-GP's norm, R1's squared norm) and its interpolation are
+    // then taken on D's actual input. Handing the loss single points split each pack's gradient
+    // across its points (WGAN-GP pushed every point's share to norm 1, the pack's to sqrt(pack)).
+    // Labels and packing never meet (checked in the constructor).
     DiscriminatorStep step;
-    step.real = real.x;
+    step.real = pack_view(real.x, options_.pack);
     step.real_labels = real.labels;
-    step.fake = fake;
+    step.fake = pack_view(fake, options_.pack);
     step.fake_labels = fake_labels;
-    step.discriminator = [this](const Tensor& x, const Tensor& l) { return apply_discriminator(x, l); };
+    step.discriminator = [this](const Tensor& x, const Tensor& l) {
+        return logits_of(*parts_.discriminator, x, l);
+    };
     step.rng = &loss_rng_;
     step.iteration = iteration_;
     const Tensor total = total_of(parts_.loss->discriminator_loss(step), log, iteration_, step_index,

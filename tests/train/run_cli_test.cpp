@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: Apache-2.0
+// `gantry run` as a user runs it: the real binary, the real plugins in build/plugins, tiny
+// experiments from tests/train/data, the run directory it leaves and its exit codes.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gantry/io/checkpoint.hpp"
+#include "gantry/io/checkpoint_dir.hpp"
+#include "gantry/io/run_dir.hpp"
+
+using Catch::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- running the binary -------------------------------------------------------------------------
+
+struct Result {
+    int exit_code = -1;  // -1: killed by a signal
+    int signal = 0;
+    std::string output;  // stdout and stderr, interleaved as written
+};
+
+/// A running `gantry`: its stdout and stderr go into one pipe.
+class Child {
+public:
+    explicit Child(const std::vector<std::string>& args) {
+        // Everything the child needs is built before fork(): between fork and exec only
+        // async-signal-safe calls (no malloc) are allowed in a process that may have threads.
+        static char cli[] = GANTRY_CLI;
+        std::vector<char*> argv = {cli};
+        for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        // Only the built plugins: the user's environment must not add any.
+        std::vector<char*> envp;
+        for (char** e = environ; *e != nullptr; ++e)
+            if (std::strncmp(*e, "GANTRY_PLUGIN_PATH=", 19) != 0) envp.push_back(*e);
+        envp.push_back(nullptr);
+        int fds[2];
+        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            ::dup2(fds[1], 1);
+            ::dup2(fds[1], 2);
+            ::close(fds[0]);
+            ::close(fds[1]);
+            ::execve(cli, argv.data(), envp.data());
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        fd_ = fds[0];
+    }
+    ~Child() {
+        if (fd_ >= 0) ::close(fd_);
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    pid_t pid() const { return pid_; }
+    const std::string& output() const { return output_; }
+
+    /// Reads until `needle` has appeared in the output (true) or the child closed it / the time
+    /// ran out (false).
+    bool read_until(const std::string& needle, std::chrono::seconds limit = std::chrono::seconds(60)) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (output_.find(needle) == std::string::npos) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0 || !read_some(static_cast<int>(left.count()))) return false;
+        }
+        return true;
+    }
+
+    /// Reads everything and waits for the exit; a child still running after `limit` is killed
+    /// (the test then fails on its exit code instead of hanging).
+    Result finish(std::chrono::seconds limit = std::chrono::seconds(120)) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (true) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                ::kill(pid_, SIGKILL);
+                output_ += "\n[test: killed after the time limit]";
+                break;
+            }
+            if (!read_some(static_cast<int>(left.count()))) break;
+        }
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        reaped_ = true;
+        Result r;
+        r.output = output_;
+        if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+        if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+        return r;
+    }
+
+private:
+    // false at end of file or when nothing came within `ms`.
+    bool read_some(int ms) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, ms) <= 0) return false;
+        char buffer[4096];
+        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+        if (n <= 0) return false;
+        output_.append(buffer, static_cast<size_t>(n));
+        return true;
+    }
+
+    pid_t pid_ = -1;
+    int fd_ = -1;
+    bool reaped_ = false;
+    std::string output_;
+};
+
+Result run_gantry(const std::vector<std::string>& args) { return Child(args).finish(); }
+
+std::string data(const std::string& name) {
+    return std::string(GANTRY_SOURCE_DIR) + "/tests/train/data/" + name;
+}
+
+/// A fresh directory under /tmp, removed with everything in it.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path = fs::temp_directory_path() /
+               ("gantry_run_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string str() const { return path.string(); }
+};
+
+/// `gantry run FILE --out OUT [args...]`.
+Result run(const std::string& file, const fs::path& out, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run", data(file), "--out", out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_gantry(args);
+}
+
+/// The run directory the binary announced ("run directory: X"), or empty.
+fs::path announced_run_dir(const std::string& output) {
+    const std::string key = "run directory: ";
+    const size_t at = output.find(key);
+    if (at == std::string::npos) return {};
+    const size_t end = output.find('\n', at);
+    return output.substr(at + key.size(), end - at - key.size());
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> lines_of(const fs::path& p) {
+    std::vector<std::string> out;
+    std::istringstream in(slurp(p));
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+/// The raw JSON text of `key`'s value in a flat one-line object ("done" with its quotes).
+std::string json_value(const std::string& object, const std::string& key) {
+    const std::string quoted = "\"" + key + "\":";
+    size_t at = object.find(quoted);
+    if (at == std::string::npos) return {};
+    at += quoted.size();
+    while (at < object.size() && object[at] == ' ') ++at;
+    size_t end = at;
+    if (object[at] == '"') {
+        end = object.find('"', at + 1) + 1;
+    } else if (object[at] == '{') {
+        end = object.find('}', at) + 1;
+    } else {
+        while (end < object.size() && object[end] != ',' && object[end] != '}') ++end;
+    }
+    return object.substr(at, end - at);
+}
+
+int64_t iteration_of(const std::string& line) { return std::stoll(json_value(line, "iteration")); }
+
+/// `line` without the field `key` (wall-clock fields differ between any two runs).
+std::string without(std::string line, const std::string& key) {
+    const std::string quoted = "\"" + key + "\":";
+    const size_t at = line.find(quoted);
+    if (at == std::string::npos) return line;
+    const std::string value = json_value(line, key);
+    size_t end = line.find(value, at) + value.size();
+    if (end < line.size() && line[end] == ',') ++end;
+    while (end < line.size() && line[end] == ' ') ++end;
+    return line.erase(at, end - at);
+}
+
+std::string latest(const fs::path& run_dir) {
+    std::string name = slurp(run_dir / "checkpoints" / "latest");
+    while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
+    return name;
+}
+
+/// Every tensor of two checkpoints compared byte for byte; the first difference, or empty.
+std::string checkpoint_difference(const fs::path& a, const fs::path& b) {
+    const gantry::io::CheckpointData x = gantry::io::read_checkpoint(a);
+    const gantry::io::CheckpointData y = gantry::io::read_checkpoint(b);
+    for (const auto& [name, t] : x.tensors) {
+        auto it = y.tensors.find(name);
+        if (it == y.tensors.end()) return "'" + name + "' only in " + a.string();
+        if (!(t.shape() == it->second.shape())) return "'" + name + "' has another shape";
+        if (std::memcmp(t.data(), it->second.data(), static_cast<size_t>(t.numel()) * sizeof(float)) != 0) {
+            for (int64_t i = 0; i < t.numel(); ++i)
+                if (std::memcmp(t.data() + i, it->second.data() + i, sizeof(float)) != 0)
+                    return "'" + name + "' differs at flat index " + std::to_string(i) + ": " +
+                           std::to_string(t.data()[i]) + " vs " + std::to_string(it->second.data()[i]);
+        }
+    }
+    for (const auto& [name, t] : y.tensors)
+        if (!x.tensors.count(name)) return "'" + name + "' only in " + b.string();
+    return {};
+}
+
+/// metrics.jsonl / eval.jsonl rows past `after`, without their wall-clock fields.
+std::vector<std::string> rows_after(const fs::path& file, int64_t after) {
+    std::vector<std::string> out;
+    for (const std::string& line : lines_of(file))
+        if (iteration_of(line) > after) out.push_back(without(without(line, "it_per_s"), "seconds"));
+    return out;
+}
+
+std::vector<int64_t> iterations_in(const fs::path& file) {
+    std::vector<int64_t> out;
+    for (const std::string& line : lines_of(file)) out.push_back(iteration_of(line));
+    return out;
+}
+
+bool all_finite(const fs::path& checkpoint) {
+    for (const auto& [name, t] : gantry::io::read_checkpoint(checkpoint).tensors) {
+        if (name.rfind("rng.", 0) == 0 || name.rfind("trainer.", 0) == 0) continue;  // bit patterns
+        for (int64_t i = 0; i < t.numel(); ++i)
+            if (!std::isfinite(t.data()[i])) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+// ---- a whole run ---------------------------------------------------------------------------------
+
+TEST_CASE("gantry run: a finished run leaves its whole run directory and exits 0", "[train][cli]") {
+    TempDir out;
+    const Result r = run("tiny.yaml", out.path);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const fs::path dir = announced_run_dir(r.output);
+    REQUIRE(!dir.empty());
+    CHECK(dir.parent_path() == out.path / "tiny-ring");
+    CHECK_THAT(r.output, Contains("done: " + dir.string()));
+
+    // The resolved experiment: every default written out, and enough alone to validate.
+    const std::string yaml = slurp(dir / "experiment.yaml");
+    CHECK_THAT(yaml, Contains("experiment: tiny-ring") && Contains("seed: 3") && Contains("iterations: 40"));
+    CHECK(run_gantry({"validate", (dir / "experiment.yaml").string()}).exit_code == 0);
+
+    const std::string manifest = slurp(dir / "manifest.json");
+    for (const char* plugin : {"\"gaussian_mixture\"", "\"mlp\"", "\"nonsaturating\"", "\"mixture_metrics\""})
+        CHECK_THAT(manifest, Contains(plugin));
+    CHECK_THAT(manifest, Contains("\"config_hash\"") && Contains("\"threads\":1"));
+
+    // log.every 10 over 40 iterations: one row each, with both steps' losses and grad norms.
+    CHECK(iterations_in(dir / "metrics.jsonl") == std::vector<int64_t>{10, 20, 30, 40});
+    const std::string row = lines_of(dir / "metrics.jsonl").back();
+    for (const char* key : {"d/real", "d/fake", "d/total", "d/grad_norm", "g/fake", "g/grad_norm", "it_per_s"})
+        CHECK(!json_value(row, key).empty());
+
+    CHECK(iterations_in(dir / "eval.jsonl") == std::vector<int64_t>{20, 40});
+    const std::string eval = lines_of(dir / "eval.jsonl").back();
+    for (const char* key : {"modes", "high_quality", "kl_modes"}) CHECK(!json_value(eval, key).empty());
+
+    for (const char* png : {"iter-000000020.png", "iter-000000040.png"}) {
+        INFO(png);
+        REQUIRE(fs::exists(dir / "samples" / png));
+        CHECK(slurp(dir / "samples" / png).substr(1, 3) == "PNG");
+    }
+
+    CHECK(latest(dir) == "ckpt-000000040.gck");
+    CHECK(fs::exists(dir / "checkpoints" / "ckpt-000000020.gck"));
+    const gantry::io::CheckpointData ck = gantry::io::read_checkpoint(dir / "checkpoints" / "ckpt-000000040.gck");
+    CHECK_THAT(ck.metadata_json, Contains("\"iteration\":40"));
+    CHECK(ck.tensors.count("trainer.iteration") == 1);
+
+    const std::string summary = slurp(dir / "summary.json");
+    CHECK(json_value(summary, "status") == "\"done\"");
+    CHECK(json_value(summary, "iterations") == "40");
+    CHECK_THAT(summary, Contains("\"modes\""));
+}
+
+// ---- resume --------------------------------------------------------------------------------------
+
+TEST_CASE("gantry run: a resumed run continues bit for bit", "[train][cli][resume]") {
+    // A decaying learning rate depends on schedule.iterations, which this resume changes: the
+    // split run is compared with a straight run at a constant rate (the crash test below keeps
+    // the linear schedule).
+    const std::vector<std::string> constant = {"--set", "optimizers.discriminator.schedule={type: constant}"};
+    TempDir straight_out, split_out;
+    auto with = [&](std::vector<std::string> more) {
+        std::vector<std::string> all = constant;
+        all.insert(all.end(), more.begin(), more.end());
+        return all;
+    };
+    const Result straight = run("resume.yaml", straight_out.path, constant);
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+    const fs::path a = announced_run_dir(straight.output);
+
+    const Result first = run("resume.yaml", split_out.path, with({"--set", "schedule.iterations=20"}));
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    const fs::path b = announced_run_dir(first.output);
+    REQUIRE(latest(b) == "ckpt-000000020.gck");
+    const Result second =
+        run("resume.yaml", split_out.path, with({"--set", "schedule.iterations=40", "--resume", b.string()}));
+    INFO(second.output);
+    REQUIRE(second.exit_code == 0);
+    CHECK_THAT(second.output, Contains("resuming " + b.string() + " from iteration 20"));
+    CHECK(latest(b) == "ckpt-000000040.gck");
+    CHECK(json_value(slurp(b / "summary.json"), "status") == "\"done\"");
+    CHECK_THAT(slurp(b / "experiment.yaml"), Contains("iterations: 40"));
+
+    for (const char* ck : {"ckpt-000000020.gck", "ckpt-000000030.gck", "ckpt-000000040.gck"}) {
+        INFO(ck);
+        CHECK(checkpoint_difference(a / "checkpoints" / ck, b / "checkpoints" / ck).empty());
+    }
+    CHECK(rows_after(a / "metrics.jsonl", 20) == rows_after(b / "metrics.jsonl", 20));
+    CHECK(rows_after(b / "metrics.jsonl", 20).size() == 4);
+    CHECK(rows_after(a / "eval.jsonl", 20) == rows_after(b / "eval.jsonl", 20));
+    CHECK_THAT(second.output, !Contains("learning-rate schedule"));
+    // Every row once: the first part of the split run is not repeated.
+    CHECK(iterations_in(b / "metrics.jsonl") == iterations_in(a / "metrics.jsonl"));
+    CHECK(slurp(a / "samples" / "iter-000000040.png") == slurp(b / "samples" / "iter-000000040.png"));
+}
+
+TEST_CASE("gantry run: resuming after a crash continues bit for bit and logs each iteration once",
+          "[train][cli][resume]") {
+    // A crash after checkpoint 20 and before checkpoint 30: the rows 21..29 are already in the
+    // logs but no checkpoint holds their state. Simulated by a finished run whose checkpoints past
+    // 20 are removed, `latest` included, so that the resume must fall back to checkpoint 20.
+    TempDir out, copy_out;
+    const Result straight = run("resume.yaml", out.path);
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+    const fs::path a = announced_run_dir(straight.output);
+    const fs::path b = copy_out.path / "crashed";
+    fs::copy(a, b, fs::copy_options::recursive);
+    for (const char* ck : {"ckpt-000000030.gck", "ckpt-000000040.gck", "latest"})
+        fs::remove(b / "checkpoints" / ck);
+    // The crash interrupted the last append half-way.
+    std::ofstream(b / "metrics.jsonl", std::ios::app) << "{\"iteration\": 4";
+    std::ofstream(b / "summary.json", std::ios::trunc) << "{\"status\": \"running\"}\n";
+
+    const Result resumed = run_gantry({"run", "--resume", b.string()});
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK_THAT(resumed.output, Contains("from iteration 20"));
+    CHECK(checkpoint_difference(a / "checkpoints" / "ckpt-000000040.gck", b / "checkpoints" / "ckpt-000000040.gck")
+              .empty());
+    CHECK(iterations_in(b / "metrics.jsonl") == iterations_in(a / "metrics.jsonl"));
+    CHECK(iterations_in(b / "eval.jsonl") == iterations_in(a / "eval.jsonl"));
+    CHECK(rows_after(a / "metrics.jsonl", 0) == rows_after(b / "metrics.jsonl", 0));
+    CHECK(json_value(slurp(b / "summary.json"), "status") == "\"done\"");
+}
+
+TEST_CASE("gantry run: a resume whose configuration drifted is refused with exit 2", "[train][cli][resume]") {
+    TempDir out;
+    const Result first = run("tiny.yaml", out.path, {"--set", "schedule.iterations=20"});
+    REQUIRE(first.exit_code == 0);
+    const fs::path dir = announced_run_dir(first.output);
+    const std::string checkpoint_before = slurp(dir / "checkpoints" / "ckpt-000000020.gck");
+    const std::string yaml_before = slurp(dir / "experiment.yaml");
+
+    const Result r = run("tiny.yaml", out.path, {"--set", "loss.plugin=hinge", "--resume", dir.string()});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains("--resume: the configuration differs") && Contains("nonsaturating") &&
+                             Contains("hinge"));
+    // A refused resume changes nothing in the run directory.
+    CHECK(slurp(dir / "experiment.yaml") == yaml_before);
+    CHECK(slurp(dir / "checkpoints" / "ckpt-000000020.gck") == checkpoint_before);
+    CHECK(latest(dir) == "ckpt-000000020.gck");
+
+    // Lengthening a decaying schedule is allowed, but it cannot match any straight run: said.
+    {
+        TempDir other;
+        const Result short_run = run("resume.yaml", other.path, {"--set", "schedule.iterations=10"});
+        REQUIRE(short_run.exit_code == 0);
+        const Result longer = run_gantry({"run", "--resume", announced_run_dir(short_run.output).string(),
+                                          "--set", "schedule.iterations=15"});
+        CHECK(longer.exit_code == 0);
+        CHECK_THAT(longer.output, Contains("warning: the learning-rate schedule decays") &&
+                                      Contains("now 15 instead of 10"));
+    }
+
+    const Result seed = run("tiny.yaml", out.path, {"--set", "seed=4", "--resume", dir.string()});
+    CHECK(seed.exit_code == 2);
+    CHECK_THAT(seed.output, Contains("seed: 3") && Contains("seed: 4"));
+    CHECK(slurp(dir / "experiment.yaml") == yaml_before);
+
+    // Only a longer (or equal) schedule: a shorter one would leave a "done" run past its end.
+    const Result shorter = run_gantry({"run", "--resume", dir.string(), "--set", "schedule.iterations=10"});
+    INFO(shorter.output);
+    CHECK(shorter.exit_code == 2);
+    CHECK_THAT(shorter.output, Contains("checkpoint is at iteration 20 but schedule.iterations is 10"));
+    CHECK(slurp(dir / "experiment.yaml") == yaml_before);
+}
+
+TEST_CASE("gantry run: runs of one experiment started together get their own run directories",
+          "[train][cli]") {
+    // Run ids have second resolution; started side by side, these usually share one.
+    TempDir out;
+    Child a({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=5"});
+    Child b({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=5"});
+    Child c({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=5"});
+    const Result ra = a.finish(), rb = b.finish(), rc = c.finish();
+    INFO(ra.output << rb.output << rc.output);
+    CHECK(ra.exit_code == 0);
+    CHECK(rb.exit_code == 0);
+    CHECK(rc.exit_code == 0);
+    const fs::path da = announced_run_dir(ra.output), db = announced_run_dir(rb.output),
+                   dc = announced_run_dir(rc.output);
+    CHECK(da != db);
+    CHECK(db != dc);
+    CHECK(da != dc);
+    for (const fs::path& d : {da, db, dc}) CHECK(json_value(slurp(d / "summary.json"), "status") == "\"done\"");
+}
+
+TEST_CASE("gantry run: a run directory in use by another process is refused with exit 74",
+          "[train][cli][resume]") {
+    TempDir out;
+    const Result first = run("tiny.yaml", out.path, {"--set", "schedule.iterations=20"});
+    REQUIRE(first.exit_code == 0);
+    const fs::path dir = announced_run_dir(first.output);
+    {
+        // This test process is "the other run": the lock is per open file description.
+        const gantry::io::RunLock held(dir);
+        const Result r = run_gantry({"run", "--resume", dir.string()});
+        INFO(r.output);
+        CHECK(r.exit_code == 74);
+        CHECK_THAT(r.output, Contains("in use by pid " + std::to_string(::getpid())));
+        CHECK(latest(dir) == "ckpt-000000020.gck");
+    }
+    // Once the holder is gone a resume goes through. Without a FILE the run's own
+    // experiment.yaml is the experiment, and --set still applies to it.
+    const Result again = run_gantry({"run", "--resume", dir.string(), "--set", "schedule.iterations=30"});
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK(latest(dir) == "ckpt-000000030.gck");
+    CHECK(json_value(slurp(dir / "summary.json"), "iterations") == "30");
+}
+
+// ---- exit codes ----------------------------------------------------------------------------------
+
+namespace {
+bool empty_dir(const fs::path& p) { return fs::is_directory(p) && fs::directory_iterator(p) == fs::directory_iterator(); }
+}  // namespace
+
+TEST_CASE("gantry run: a bad experiment is exit 2 and nothing is written", "[train][cli][exit]") {
+    TempDir out;
+    const Result unknown = run("tiny.yaml", out.path, {"--set", "schedule.iterationz=5"});
+    INFO(unknown.output);
+    CHECK(unknown.exit_code == 2);
+    CHECK_THAT(unknown.output, Contains("iterationz") && Contains("did you mean 'iterations'"));
+
+    const Result option = run("tiny.yaml", out.path, {"--set", "loss.lambda=3"});
+    INFO(option.output);
+    CHECK(option.exit_code == 2);
+    CHECK_THAT(option.output, Contains("loss.lambda"));
+
+    const Result no_file = run_gantry({"run", "--out", out.str()});
+    CHECK(no_file.exit_code == 2);
+    CHECK_THAT(no_file.output, Contains("give an experiment FILE, or --resume RUN_DIR"));
+
+    const Result not_a_run = run_gantry({"run", "--resume", out.str()});
+    CHECK(not_a_run.exit_code == 2);
+    CHECK_THAT(not_a_run.output, Contains("no experiment.yaml there"));
+    CHECK(empty_dir(out.path));
+}
+
+TEST_CASE("gantry run: a plugin that cannot be found or loaded is exit 3", "[train][cli][exit]") {
+    TempDir out;
+    const Result missing_dir = run("tiny.yaml", out.path, {"--set", "plugins=[" + out.str() + "/no-such-dir]"});
+    INFO(missing_dir.output);
+    CHECK(missing_dir.exit_code == 3);
+    CHECK_THAT(missing_dir.output, Contains("no-such-dir"));
+    CHECK(empty_dir(out.path));
+}
+
+TEST_CASE("gantry run: batch norm in a critic under a gradient penalty is refused with exit 2",
+          "[train][cli][exit]") {
+    TempDir out;
+    for (const char* loss : {"wgan_gp", "r1"}) {
+        INFO(loss);
+        const Result r = run("tiny.yaml", out.path,
+                             {"--set", std::string("loss.plugin=") + loss, "--set", "discriminator.norm=batch"});
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        // Names the file, the section and what to write instead.
+        CHECK_THAT(r.output, Contains("tiny.yaml") && Contains("discriminator") &&
+                                 Contains("norm: batch") && Contains("layer"));
+        CHECK(empty_dir(out.path));
+    }
+}
+
+TEST_CASE("gantry run: an output that cannot be written is exit 74", "[train][cli][exit]") {
+    TempDir out;
+    std::ofstream(out.path / "a-file") << "not a directory\n";
+    const Result r = run("tiny.yaml", out.path / "a-file" / "runs");
+    INFO(r.output);
+    CHECK(r.exit_code == 74);
+    CHECK_THAT(r.output, Contains("a-file"));
+
+    // /proc refuses new directories even to root.
+    const Result proc = run("tiny.yaml", "/proc/gantry-test-out");
+    INFO(proc.output);
+    CHECK(proc.exit_code == 74);
+}
+
+TEST_CASE("gantry run: a diverging run is exit 5 and keeps only finite checkpoints", "[train][cli][exit]") {
+    TempDir out;
+    // SGD at a huge rate on the least-squares loss: the weights grow geometrically and overflow
+    // after a few iterations, later than the first checkpoint.
+    const Result r = run("diverge.yaml", out.path);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 5);
+    const fs::path dir = out.path / "diverge-ring";
+    REQUIRE(fs::is_directory(dir));
+    const fs::path run_dir = fs::directory_iterator(dir)->path();
+    const std::string summary = slurp(run_dir / "summary.json");
+    CHECK(json_value(summary, "status") == "\"diverged\"");
+    CHECK_THAT(r.output, Contains("training diverged at iteration ") && Contains(", step "));
+    CHECK_THAT(json_value(summary, "message"), Contains("training diverged at iteration "));
+    const std::vector<std::pair<uint64_t, fs::path>> kept = [&] {
+        std::vector<std::pair<uint64_t, fs::path>> v;
+        for (const auto& e : fs::directory_iterator(run_dir / "checkpoints"))
+            if (e.path().extension() == ".gck") v.push_back({std::stoull(e.path().stem().string().substr(5)), e.path()});
+        std::sort(v.begin(), v.end());
+        return v;
+    }();
+    REQUIRE(!kept.empty());
+    for (const auto& [it, path] : kept) {
+        INFO(path);
+        CHECK(all_finite(path));
+    }
+    // The message names the iteration right after the last good checkpoint (checkpoint.every 1).
+    CHECK_THAT(r.output, Contains("training diverged at iteration " + std::to_string(kept.back().first + 1) + ","));
+    CHECK(latest(run_dir) == kept.back().second.filename().string());
+}
+
+TEST_CASE("gantry run: SIGINT or SIGTERM saves a checkpoint and exits 130  and the run resumes",
+          "[train][cli][signal]") {
+    const int signal = GENERATE(SIGINT, SIGTERM);
+    INFO("signal " << signal);
+    TempDir out;
+    // Far more iterations than it will get: the signal comes first.
+    Child child({"run", data("tiny.yaml"), "--out", out.str(), "--set", "schedule.iterations=100000000",
+                 "--set", "checkpoint.every=0", "--set", "log.every=1000000"});
+    // The signal arrives right after the announcement: the handler must already be in place.
+    REQUIRE(child.read_until("run directory: "));
+    REQUIRE(child.read_until("\n"));
+    const fs::path dir = announced_run_dir(child.output());
+    ::kill(child.pid(), signal);
+    const Result r = child.finish();
+    INFO(r.output);
+    REQUIRE(r.exit_code == 130);
+    CHECK_THAT(r.output, Contains("interrupted: checkpoint saved at iteration"));
+    CHECK_THAT(r.output, Contains("gantry run --resume " + dir.string()));
+    const std::string name = latest(dir);
+    REQUIRE(name.rfind("ckpt-", 0) == 0);
+    const int64_t at = std::stoll(name.substr(5, 9));
+    CHECK(at >= 1);
+    const std::string summary = slurp(dir / "summary.json");
+    CHECK(json_value(summary, "status") == "\"interrupted\"");
+    CHECK(json_value(summary, "iterations") == std::to_string(at));
+
+    const Result resumed = run_gantry({"run", "--resume", dir.string(), "--set",
+                                   "schedule.iterations=" + std::to_string(at + 3)});
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 0);
+    CHECK_THAT(resumed.output, Contains("from iteration " + std::to_string(at)));
+    CHECK(json_value(slurp(dir / "summary.json"), "status") == "\"done\"");
+    CHECK(latest(dir) == gantry::io::checkpoint_file_name(static_cast<uint64_t>(at + 3)));
+}
+
+TEST_CASE("gantry run: early stopping counts its patience across a resume", "[train][cli][resume]") {
+    // kl_modes <= 100 always holds: evaluations at 10 20 30 meet it and patience 3 stops at 30.
+    // Split at 20, the resumed run must remember the two evaluations already met.
+    const std::vector<std::string> common = {
+        "--set", "optimizers.discriminator.schedule={type: constant}",
+        "--set", "evaluate.stop_when={metric: kl_modes, at_most: 100, patience: 3}"};
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), common.begin(), common.end());
+        return more;
+    };
+    TempDir out_a, out_b;
+    const Result straight = run("resume.yaml", out_a.path, common);
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+    const fs::path a = announced_run_dir(straight.output);
+    CHECK(json_value(slurp(a / "summary.json"), "status") == "\"stopped\"");
+    CHECK(json_value(slurp(a / "summary.json"), "iterations") == "30");
+
+    const Result first = run("resume.yaml", out_b.path, with({"--set", "schedule.iterations=20"}));
+    REQUIRE(first.exit_code == 0);
+    const fs::path b = announced_run_dir(first.output);
+    const Result second = run_gantry({"run", "--resume", b.string(), "--set", "schedule.iterations=40"});
+    INFO(second.output);
+    REQUIRE(second.exit_code == 0);
+    CHECK(json_value(slurp(b / "summary.json"), "status") == "\"stopped\"");
+    CHECK(json_value(slurp(b / "summary.json"), "iterations") == "30");
+    CHECK(latest(b) == "ckpt-000000030.gck");
+    CHECK(checkpoint_difference(a / "checkpoints" / "ckpt-000000030.gck", b / "checkpoints" / "ckpt-000000030.gck")
+              .empty());
+    // Resumed again, even with a longer schedule, a stopped run stays stopped and its summary
+    // keeps its metrics.
+    const Result again = run_gantry({"run", "--resume", b.string(), "--set", "schedule.iterations=40"});
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    const std::string summary = slurp(b / "summary.json");
+    CHECK(json_value(summary, "status") == "\"stopped\"");
+    CHECK(json_value(summary, "iterations") == "30");
+    CHECK(!json_value(json_value(summary, "metrics"), "kl_modes").empty());
+    CHECK(latest(b) == "ckpt-000000030.gck");
+}
