@@ -6,6 +6,7 @@
 
 #include "gantry/error.hpp"
 #include "kernels/context.hpp"
+#include "kernels/matmul.hpp"
 
 namespace gantry::kernels {
 
@@ -31,12 +32,44 @@ dnnl::memory::dims padded(const Shape& shape, int rank) {
 struct BinaryEntry {
     dnnl::memory::desc a, b, dst;
     dnnl::binary prim;
+    BoundArgs io;
 };
 
 struct ReductionEntry {
     dnnl::memory::desc src, dst;
     dnnl::reduction prim;
+    BoundArgs io;
 };
+
+/// A sum over leading or trailing axes as a product with a vector of ones, when it is one:
+/// oneDNN 2.6 runs such reductions (the bias gradient (N, C) -> (1, C)) on its reference
+/// implementation, tens of times slower than its matmul. Returns false for other reductions.
+bool sum_as_matmul(const Shape& src_shape, const float* src, const Shape& dst_shape, float* dst) {
+    const int r = src_shape.rank();
+    // Leading axes reduced: dst is 1s then the trailing axes of src.
+    int lead = r;
+    while (lead > 0 && dst_shape[lead - 1] == src_shape[lead - 1]) --lead;
+    bool leading = true;
+    for (int i = 0; i < lead; ++i) leading = leading && dst_shape[i] == 1;
+    // Trailing axes reduced: dst is the leading axes of src then 1s.
+    int trail = 0;
+    while (trail < r && dst_shape[trail] == src_shape[trail]) ++trail;
+    bool trailing = true;
+    for (int i = trail; i < r; ++i) trailing = trailing && dst_shape[i] == 1;
+    if (!leading && !trailing) return false;
+    int64_t outer = 1, inner = 1;
+    const int split = leading ? lead : trail;
+    for (int i = 0; i < split; ++i) outer *= src_shape[i];
+    for (int i = split; i < r; ++i) inner *= src_shape[i];
+    thread_local std::vector<float> ones;
+    const size_t need = static_cast<size_t>(std::max(outer, inner));
+    if (ones.size() < need) ones.assign(need, 1.f);
+    if (leading)  // (1, outer) . (outer, inner)
+        matmul(ones.data(), src, nullptr, dst, 1, inner, outer, false, false);
+    else  // (outer, inner) . (inner, 1)
+        matmul(src, ones.data(), nullptr, dst, outer, 1, inner, false, false);
+    return true;
+}
 
 struct ConcatEntry {
     std::vector<dnnl::memory::desc> srcs;
@@ -49,7 +82,7 @@ void binary(Binary alg, const Shape& out, const float* a, const Shape& b_shape, 
             float* dst) {
     if (out.numel() == 0) return;
     static PrimitiveCache<BinaryEntry> cache;
-    const std::string key = key_of(static_cast<int>(alg), out, b_shape);
+    const Key key = key_of(static_cast<int>(alg), out, b_shape);
     guarded("binary", key, [&] {
         BinaryEntry& e = cache.get(key, [&] {
             const int rank = out.rank();
@@ -57,11 +90,17 @@ void binary(Binary alg, const Shape& out, const float* a, const Shape& b_shape, 
             auto md_b = plain_desc(padded(b_shape, rank));
             auto d = dnnl::binary::desc(algorithm_of(alg), md_a, md_b, md_a);
             auto pd = dnnl::binary::primitive_desc(d, engine());
-            return BinaryEntry{md_a, md_b, md_a, dnnl::binary(pd)};
+            BinaryEntry made{md_a, md_b, md_a, dnnl::binary(pd), {}};
+            made.io.add(DNNL_ARG_SRC_0, md_a);
+            made.io.add(DNNL_ARG_SRC_1, md_b);
+            made.io.add(DNNL_ARG_DST, md_a);
+            return made;
         });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC_0, wrap(e.a, a)},
-                                  {DNNL_ARG_SRC_1, wrap(e.b, b)},
-                                  {DNNL_ARG_DST, wrap(e.dst, dst)}});
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC_0, a);
+        e.io.bind(DNNL_ARG_SRC_1, b);
+        e.io.bind(DNNL_ARG_DST, dst);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }
@@ -78,8 +117,9 @@ void reduce(Reduction alg, const Shape& src_shape, const float* src, const Shape
         std::fill_n(dst, dst_shape.numel(), alg == Reduction::sum ? 0.f : NAN);
         return;
     }
+    if (alg == Reduction::sum && sum_as_matmul(src_shape, src, dst_shape, dst)) return;
     static PrimitiveCache<ReductionEntry> cache;
-    const std::string key = key_of(static_cast<int>(alg), src_shape, dst_shape);
+    const Key key = key_of(static_cast<int>(alg), src_shape, dst_shape);
     guarded("reduction", key, [&] {
         ReductionEntry& e = cache.get(key, [&] {
             auto md_src = plain_desc(dims_of(src_shape));
@@ -88,9 +128,15 @@ void reduce(Reduction alg, const Shape& src_shape, const float* src, const Shape
                                            : dnnl::algorithm::reduction_mean;
             auto d = dnnl::reduction::desc(a, md_src, md_dst, 0.f, 0.f);
             auto pd = dnnl::reduction::primitive_desc(d, engine());
-            return ReductionEntry{md_src, md_dst, dnnl::reduction(pd)};
+            ReductionEntry made{md_src, md_dst, dnnl::reduction(pd), {}};
+            made.io.add(DNNL_ARG_SRC, md_src);
+            made.io.add(DNNL_ARG_DST, md_dst);
+            return made;
         });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC, wrap(e.src, src)}, {DNNL_ARG_DST, wrap(e.dst, dst)}});
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DST, dst);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }
@@ -138,8 +184,8 @@ void copy_slice(const Shape& full_shape, float* full, int axis, int64_t start, i
 void concat(const std::vector<Shape>& shapes, const std::vector<const float*>& srcs, int axis,
             const Shape& out, float* dst) {
     static PrimitiveCache<ConcatEntry> cache;
-    std::string key = key_of(axis, out);
-    for (const Shape& s : shapes) key += s.str();
+    Key key = key_of(axis, out);
+    for (const Shape& s : shapes) add_to_key(key, s);
     guarded("concat", key, [&] {
         ConcatEntry& e = cache.get(key, [&] {
             std::vector<dnnl::memory::desc> mds;

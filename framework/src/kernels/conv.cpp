@@ -21,10 +21,18 @@ std::string ConvGeometry::key() const {
     return key_of(dnnl::memory::dims{n, c_in, h, w}, dnnl::memory::dims{c_out, kh, kw},
                   dnnl::memory::dims{ho, wo}, dnnl::memory::dims{stride[0], stride[1]},
                   dnnl::memory::dims{padding[0], padding[1]},
-                  dnnl::memory::dims{dilation[0], dilation[1]});
+                  dnnl::memory::dims{dilation[0], dilation[1]})
+        .str();
 }
 
 namespace {
+Key geometry_key(const ConvGeometry& g) {
+    return key_of(dnnl::memory::dims{g.n, g.c_in, g.h, g.w}, dnnl::memory::dims{g.c_out, g.kh, g.kw},
+                  dnnl::memory::dims{g.ho, g.wo}, dnnl::memory::dims{g.stride[0], g.stride[1]},
+                  dnnl::memory::dims{g.padding[0], g.padding[1]},
+                  dnnl::memory::dims{g.dilation[0], g.dilation[1]});
+}
+
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 using md = dnnl::memory::desc;
@@ -274,7 +282,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, 
     if (g.c_in == 0) return fill_bias(y, bias, g.n, g.c_out, g.ho * g.wo);
     static PrimitiveCache<ForwardEntry> cache;
     const bool with_bias = bias != nullptr;
-    const std::string key = key_of(g.key(), with_bias);
+    const Key key = key_of(geometry_key(g), with_bias);
     guarded("convolution_forward", key, [&] {
         ForwardEntry& e = cache.get(key, [&] { return make_forward(g, with_bias); });
         std::lock_guard<std::mutex> hold(*e.busy);
@@ -292,7 +300,7 @@ void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w
     if (g.n == 0 || g.c_in == 0 || g.h == 0 || g.w == 0) return;
     if (g.c_out == 0) return fill_zero(dx, g.n * g.c_in * g.h * g.w);
     static PrimitiveCache<BackwardDataEntry> cache;
-    const std::string key = key_of(g.key());
+    const Key key = key_of(geometry_key(g));
     guarded("convolution_backward_data", key, [&] {
         BackwardDataEntry& e = cache.get(key, [&] { return make_backward_data(g); });
         std::lock_guard<std::mutex> hold(*e.busy);
@@ -315,7 +323,7 @@ void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float
     }
     static PrimitiveCache<BackwardWeightsEntry> cache;
     const bool with_bias = dbias != nullptr;
-    const std::string key = key_of(g.key(), with_bias);
+    const Key key = key_of(geometry_key(g), with_bias);
     guarded("convolution_backward_weights", key, [&] {
         BackwardWeightsEntry& e =
             cache.get(key, [&] { return make_backward_weights(g, with_bias); });
@@ -336,7 +344,7 @@ void conv_transpose2d_forward(const ConvGeometry& g, const float* x, const float
     if (g.c_out == 0) return fill_bias(y, bias, g.n, g.c_in, g.h * g.w);
     static PrimitiveCache<TransposeEntry> cache;
     const bool with_bias = bias != nullptr;
-    const std::string key = key_of(g.key(), with_bias);
+    const Key key = key_of(geometry_key(g), with_bias);
     guarded("deconvolution_forward", key, [&] {
         TransposeEntry& e = cache.get(key, [&] { return make_transpose(g, with_bias); });
         std::lock_guard<std::mutex> hold(*e.busy);

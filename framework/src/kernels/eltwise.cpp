@@ -27,11 +27,13 @@ dnnl::algorithm algorithm_of(Eltwise alg) {
 struct EltwiseForward {
     dnnl::eltwise_forward::primitive_desc pd;
     dnnl::eltwise_forward prim;
+    BoundArgs io;
 };
 
 struct EltwiseBackward {
     dnnl::eltwise_backward::primitive_desc pd;
     dnnl::eltwise_backward prim;
+    BoundArgs io;
 };
 
 // Element-wise ops see every buffer as 1-D: the primitive depends only on (alg, alpha, beta, n).
@@ -41,7 +43,7 @@ EltwiseForward make_forward(Eltwise alg, float alpha, float beta, int64_t n) {
     auto d = dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, algorithm_of(alg),
                                          flat(n), alpha, beta);
     auto pd = dnnl::eltwise_forward::primitive_desc(d, engine());
-    return {pd, dnnl::eltwise_forward(pd)};
+    return {pd, dnnl::eltwise_forward(pd), {}};
 }
 }  // namespace
 
@@ -49,11 +51,18 @@ void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, flo
                      int64_t n) {
     if (n == 0) return;
     static PrimitiveCache<EltwiseForward> cache;
-    const std::string key = key_of(static_cast<int>(alg), alpha, beta, n);
+    const Key key = key_of(static_cast<int>(alg), alpha, beta, n);
     guarded("eltwise_forward", key, [&] {
-        EltwiseForward& e = cache.get(key, [&] { return make_forward(alg, alpha, beta, n); });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC, wrap(flat(n), src)},
-                                  {DNNL_ARG_DST, wrap(flat(n), dst)}});
+        EltwiseForward& e = cache.get(key, [&] {
+            EltwiseForward made = make_forward(alg, alpha, beta, n);
+            made.io.add(DNNL_ARG_SRC, flat(n));
+            made.io.add(DNNL_ARG_DST, flat(n));
+            return made;
+        });
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DST, dst);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }
@@ -62,17 +71,23 @@ void eltwise_backward(Eltwise alg, float alpha, float beta, const float* diff_ds
                       const float* src, float* diff_src, int64_t n) {
     if (n == 0) return;
     static PrimitiveCache<EltwiseBackward> cache;
-    const std::string key = key_of(static_cast<int>(alg), alpha, beta, n);
+    const Key key = key_of(static_cast<int>(alg), alpha, beta, n);
     guarded("eltwise_backward", key, [&] {
         EltwiseBackward& e = cache.get(key, [&] {
             EltwiseForward hint = make_forward(alg, alpha, beta, n);
             auto d = dnnl::eltwise_backward::desc(algorithm_of(alg), flat(n), flat(n), alpha, beta);
             auto pd = dnnl::eltwise_backward::primitive_desc(d, engine(), hint.pd);
-            return EltwiseBackward{pd, dnnl::eltwise_backward(pd)};
+            EltwiseBackward made{pd, dnnl::eltwise_backward(pd), {}};
+            made.io.add(DNNL_ARG_SRC, flat(n));
+            made.io.add(DNNL_ARG_DIFF_DST, flat(n));
+            made.io.add(DNNL_ARG_DIFF_SRC, flat(n));
+            return made;
         });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC, wrap(flat(n), src)},
-                                  {DNNL_ARG_DIFF_DST, wrap(flat(n), diff_dst)},
-                                  {DNNL_ARG_DIFF_SRC, wrap(flat(n), diff_src)}});
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DIFF_DST, diff_dst);
+        e.io.bind(DNNL_ARG_DIFF_SRC, diff_src);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }

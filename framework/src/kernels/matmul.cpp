@@ -64,7 +64,7 @@ void matmul(const float* a, const float* b, const float* bias, float* c, int64_t
     static PrimitiveCache<MatmulEntry> cache;
     const bool with_bias = bias != nullptr;
     // With the thread count: a primitive keeps the work split it was created for.
-    const std::string key = key_of(m, n, k, trans_a, trans_b, with_bias);
+    const Key key = key_of(m, n, k, trans_a, trans_b, with_bias);
     guarded("matmul", key, [&] {
         MatmulEntry& e =
             cache.get(key, [&] { return make_matmul(m, n, k, trans_a, trans_b, with_bias); });

@@ -57,7 +57,7 @@ void batch_norm_forward(const BatchNormDims& dims, bool training, float eps, con
     if (dims.n * dims.c * dims.spatial == 0) return;
     static PrimitiveCache<BatchNormForward> cache;
     const flags_t flags = affine_flags(scale != nullptr, shift != nullptr);
-    const std::string key =
+    const Key key =
         key_of(dims.n, dims.c, dims.spatial, training, eps, static_cast<int>(flags));
     guarded("batch_normalization_forward", key, [&] {
         BatchNormForward& e =
@@ -88,7 +88,7 @@ void batch_norm_backward(const BatchNormDims& dims, float eps, const float* src,
     // oneDNN 2.6 implements backward_data only without scale/shift: with either,
     // prop_kind::backward computes their gradients too, wanted or not.
     const bool affine = flags != flags_t::none;
-    const std::string key = key_of(dims.n, dims.c, dims.spatial, eps, static_cast<int>(flags));
+    const Key key = key_of(dims.n, dims.c, dims.spatial, eps, static_cast<int>(flags));
     guarded("batch_normalization_backward", key, [&] {
         BatchNormBackward& e = cache.get(key, [&] {
             // The backward descriptor is hinted by the training forward it differentiates.
@@ -133,7 +133,7 @@ void layer_norm_forward(int64_t n, int64_t d, float eps, const float* src, const
     if (n * d == 0) return;
     static PrimitiveCache<LayerNormForward> cache;
     const flags_t flags = affine_flags(scale != nullptr, shift != nullptr);
-    const std::string key = key_of(n, d, eps, static_cast<int>(flags));
+    const Key key = key_of(n, d, eps, static_cast<int>(flags));
     const auto data = plain_desc(dnnl::memory::dims{n, d});
     guarded("layer_normalization_forward", key, [&] {
         LayerNormForward& e = cache.get(key, [&] {

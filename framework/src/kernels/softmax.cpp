@@ -15,7 +15,7 @@ struct SoftmaxForward {
 void softmax_forward(const Shape& shape, int axis, bool log, const float* src, float* dst) {
     if (shape.numel() == 0) return;
     static PrimitiveCache<SoftmaxForward> cache;
-    const std::string key = key_of(shape, axis, log);
+    const Key key = key_of(shape, axis, log);
     guarded("softmax_v2_forward", key, [&] {
         SoftmaxForward& e = cache.get(key, [&] {
             const auto data = plain_desc(shape);
