@@ -357,13 +357,6 @@ Tensor total(const LossTerms& terms) {
     return t;
 }
 
-struct SingleThread {
-    int previous = num_threads();
-    SingleThread() { set_num_threads(1); }
-    ~SingleThread() { set_num_threads(previous); }
-    SingleThread(const SingleThread&) = delete;
-    SingleThread& operator=(const SingleThread&) = delete;
-};
 
 }  // namespace
 

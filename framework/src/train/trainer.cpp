@@ -41,7 +41,20 @@ double grad_norm(const std::vector<Tensor>& params) {
     return std::sqrt(total);
 }
 
-const char* step_name(Role role) { return role == Role::discriminator ? "discriminator" : "generator"; }
+/// Throws DivergenceError naming the iteration and step when a freshly stepped weight is not
+/// finite: caught in the step that produced it, before any checkpoint could keep it.
+void check_stepped_weights(const std::vector<Tensor>& params, int64_t iteration,
+                           size_t step_index, const char* network) {
+    for (size_t p = 0; p < params.size(); ++p) {
+        const float* v = params[p].data();
+        for (int64_t i = 0; i < params[p].numel(); ++i)
+            GANTRY_CHECK_AS(DivergenceError, std::isfinite(v[i]), "training diverged at iteration ",
+                            iteration + 1, ", step ", step_index + 1, " (train: ", network,
+                            "): parameter ", p, " holds ", v[i], " at flat index ", i,
+                            " after the optimizer step");
+    }
+}
+
 }  // namespace
 
 double LrSchedule::at(double base_lr, int64_t iteration, int64_t iterations) const {
@@ -220,6 +233,8 @@ StepLog Trainer::discriminator_step(size_t step_index) {
                     " (train: discriminator): the gradient norm is ", log.grad_norm);
     parts_.discriminator_optimizer->step();
     parts_.loss->constrain_discriminator(*parts_.discriminator);
+    check_stepped_weights(parts_.discriminator_optimizer->params(), iteration_, step_index,
+                          "discriminator");
     return log;
 }
 
@@ -245,6 +260,7 @@ StepLog Trainer::generator_step(size_t step_index) {
                     iteration_ + 1, ", step ", step_index + 1,
                     " (train: generator): the gradient norm is ", log.grad_norm);
     parts_.generator_optimizer->step();
+    check_stepped_weights(parts_.generator_optimizer->params(), iteration_, step_index, "generator");
     update_ema();
     return log;
 }
