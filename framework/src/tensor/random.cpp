@@ -76,6 +76,9 @@ void Rng::fill_normal(Tensor& dst, float mean, float std) {
     draw_words(words.data(), 2 * pairs);
     float* out = dst.data();
     constexpr double kTwoPi = 6.283185307179586;
+    // Each pair depends only on its own two words: splitting the loop keeps the values identical
+    // for any thread count (the transcendental functions are most of a training step's noise cost).
+#pragma omp parallel for if (pairs > 8192) schedule(static)
     for (int64_t p = 0; p < pairs; ++p) {
         // 1 - u in (0, 1]: log never sees zero.
         const double u1 = 1.0 - (words[2 * p] >> 8) * 0x1.0p-24;
