@@ -660,3 +660,49 @@ TEST_CASE("gantry run: early stopping counts its patience across a resume", "[tr
     CHECK(!json_value(json_value(summary, "metrics"), "kl_modes").empty());
     CHECK(latest(b) == "ckpt-000000030.gck");
 }
+
+TEST_CASE("gantry run and gantry sample: checkpoints that all fail verification are exit 4",
+          "[train][cli][exit]") {
+    TempDir out;
+    const Result first = run("tiny.yaml", out.path);
+    REQUIRE(first.exit_code == 0);
+    const fs::path dir = announced_run_dir(first.output);
+    // Flip one byte in the middle of every checkpoint: none verifies any more.
+    for (const auto& entry : fs::directory_iterator(dir / "checkpoints")) {
+        if (entry.path().extension() != ".gck") continue;
+        std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(fs::file_size(entry.path()) / 2));
+        char byte = 0;
+        f.read(&byte, 1);
+        byte = static_cast<char>(byte ^ 0x5a);
+        f.seekp(static_cast<std::streamoff>(fs::file_size(entry.path()) / 2));
+        f.write(&byte, 1);
+    }
+    const Result resumed = run_gantry({"run", "--resume", dir.string()});
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 4);
+    CHECK_THAT(resumed.output, Contains("corrupt"));
+    const Result sampled = run_gantry({"sample", dir.string()});
+    CHECK(sampled.exit_code == 4);
+}
+
+TEST_CASE("gantry sample: PNG and raw values from a run's newest checkpoint", "[train][cli]") {
+    TempDir out;
+    const Result first = run("tiny.yaml", out.path);
+    REQUIRE(first.exit_code == 0);
+    const fs::path dir = announced_run_dir(first.output);
+    const fs::path csv = out.path / "points.csv";
+    const Result r = run_gantry({"sample", dir.string(), "-n", "10", "--format", "csv", "--out", csv.string()});
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(lines_of(csv).size() == 10);
+    // The same seed draws the same samples; another seed draws others.
+    const fs::path again = out.path / "again.csv", other = out.path / "other.csv";
+    CHECK(run_gantry({"sample", dir.string(), "-n", "10", "--format", "csv", "--out", again.string()}).exit_code == 0);
+    CHECK(run_gantry({"sample", dir.string(), "-n", "10", "--format", "csv", "--seed", "5", "--out", other.string()}).exit_code == 0);
+    CHECK(slurp(again) == slurp(csv));
+    CHECK(slurp(other) != slurp(csv));
+    const Result png = run_gantry({"sample", dir.string(), "--interpolate"});
+    CHECK(png.exit_code == 0);
+    CHECK(run_gantry({"sample", dir.string(), "--format", "gif"}).exit_code == 2);
+}
