@@ -10,7 +10,7 @@ namespace gantry::nn {
 Module::Module(std::string name) : name_(std::move(name)) {}
 
 Tensor Module::forward(const Tensor&) {
-    throw Error(detail::concat(name_, ": forward(x) is not implemented by this module"));
+    throw Error(detail::concat(name_, ": this module defines no forward(x); a Module subclass must override forward"));
 }
 
 Tensor Module::forward(const Tensor& x, const Tensor& labels) {
