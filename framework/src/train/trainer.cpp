@@ -197,6 +197,18 @@ Tensor total_of(const LossTerms& terms, StepLog& log, int64_t iteration, size_t 
 }
 }  // namespace
 
+double Trainer::descend(const Tensor& total, optim::Optimizer& optimizer, size_t step_index,
+                        const char* network) {
+    optimizer.zero_grad();
+    autograd::backward(total);
+    const double norm = grad_norm(optimizer.params());
+    GANTRY_CHECK_AS(DivergenceError, std::isfinite(norm), "training diverged at iteration ",
+                    iteration_ + 1, ", step ", step_index + 1, " (train: ", network,
+                    "): the gradient norm is ", norm);
+    optimizer.step();
+    return norm;
+}
+
 StepLog Trainer::discriminator_step(size_t step_index) {
     StepLog log{Role::discriminator, {}, 0.0};
     const Batch real = next_real_batch();
@@ -225,13 +237,7 @@ StepLog Trainer::discriminator_step(size_t step_index) {
     step.iteration = iteration_;
     const Tensor total = total_of(parts_.loss->discriminator_loss(step), log, iteration_, step_index,
                                   "discriminator");
-    parts_.discriminator_optimizer->zero_grad();
-    autograd::backward(total);
-    log.grad_norm = grad_norm(parts_.discriminator_optimizer->params());
-    GANTRY_CHECK_AS(DivergenceError, std::isfinite(log.grad_norm), "training diverged at iteration ",
-                    iteration_ + 1, ", step ", step_index + 1,
-                    " (train: discriminator): the gradient norm is ", log.grad_norm);
-    parts_.discriminator_optimizer->step();
+    log.grad_norm = descend(total, *parts_.discriminator_optimizer, step_index, "discriminator");
     parts_.loss->constrain_discriminator(*parts_.discriminator);
     check_stepped_weights(parts_.discriminator_optimizer->params(), iteration_, step_index,
                           "discriminator");
@@ -253,13 +259,7 @@ StepLog Trainer::generator_step(size_t step_index) {
     step.iteration = iteration_;
     const Tensor total = total_of(parts_.loss->generator_loss(step), log, iteration_, step_index,
                                   "generator");
-    parts_.generator_optimizer->zero_grad();
-    autograd::backward(total);
-    log.grad_norm = grad_norm(parts_.generator_optimizer->params());
-    GANTRY_CHECK_AS(DivergenceError, std::isfinite(log.grad_norm), "training diverged at iteration ",
-                    iteration_ + 1, ", step ", step_index + 1,
-                    " (train: generator): the gradient norm is ", log.grad_norm);
-    parts_.generator_optimizer->step();
+    log.grad_norm = descend(total, *parts_.generator_optimizer, step_index, "generator");
     check_stepped_weights(parts_.generator_optimizer->params(), iteration_, step_index, "generator");
     update_ema();
     return log;

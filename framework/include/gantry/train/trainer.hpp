@@ -110,6 +110,10 @@ public:
 private:
     StepLog discriminator_step(size_t step_index);
     StepLog generator_step(size_t step_index);
+    /// The one update of a scheduled step: zero grads, backward, check the gradient norm, step.
+    /// Returns the norm.
+    double descend(const Tensor& total, optim::Optimizer& optimizer, size_t step_index,
+                   const char* network);
     Batch next_real_batch();
     Tensor draw_fake_labels(int64_t n);
     /// D applied to x (N, ...) as the plugin built it: packed to (N / pack, pack * C, ...).
