@@ -48,6 +48,10 @@ packages=(
   libpng-dev zlib1g-dev                            # sample grids, .gz datasets
   libcli11-dev nlohmann-json3-dev libfmt-dev       # the CLI, JSON outputs, formatting
   dataset-fashion-mnist                            # the image dataset the examples train on
+  libeigen3-dev                                    # symmetric eigensolver (Frechet distance)
+  gnuplot-nox                                      # report plots (PNG and SVG)
+  strace                                           # crash-consistency tests inject faults
+  clang libclang-rt-14-dev                         # libFuzzer targets (CI replays the corpora)
 )
 
 command -v dpkg-query >/dev/null || fail "this script targets Debian 12; see docs/building.md for the packages"

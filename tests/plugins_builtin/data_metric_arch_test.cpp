@@ -19,35 +19,21 @@
 #include "gantry/plugin/host.hpp"
 #include "gantry/train/host_catalog.hpp"
 
+#include "support/builtin_plugins.hpp"
+
 using namespace gantry;
+using namespace gantry::testing;
 using Catch::Matchers::WithinAbs;
 
 namespace {
 
-plugin::Host& host() {
-    static const std::unique_ptr<plugin::Host> h = [] {
-        plugin::SearchPaths paths;
-        paths.use_environment = false;
-        paths.builtin_dir = std::string(GANTRY_BUILD_DIR) + "/plugins";
-        auto made = std::make_unique<plugin::Host>(paths);
-        made->scan();
-        return made;
-    }();
-    return *h;
-}
-
-plugin::Options defaults(plugin::Kind kind, const std::string& name) {
-    const train::HostCatalog catalog(host());
-    const config::PluginSchema* schema = catalog.find(kind, name);
-    REQUIRE(schema != nullptr);
-    return config::default_options(*schema, "test");
-}
+plugin::Options defaults(plugin::Kind kind, const std::string& name) { return plugin_options(kind, name); }
 
 std::unique_ptr<Dataset> mixture(const std::map<std::string, plugin::OptionValue>& set = {},
                                  uint64_t seed = 0) {
     plugin::Options o = defaults(plugin::Kind::dataset, "gaussian_mixture");
     for (const auto& [k, v] : set) o.set(k, v);
-    return host().create_dataset("gaussian_mixture", o, plugin::Context{seed, ""});
+    return builtin_host().create_dataset("gaussian_mixture", o, plugin::Context{seed, ""});
 }
 
 std::vector<int64_t> iota(int64_t n, int64_t from = 0) {
@@ -174,7 +160,7 @@ std::map<std::string, double> metrics_of(const std::vector<std::pair<float, floa
     static auto data = mixture();
     plugin::Options o = defaults(plugin::Kind::metric, "mixture_metrics");
     o.set("threshold", threshold);
-    auto metric = host().create_metric("mixture_metrics", o, plugin::Context{});
+    auto metric = builtin_host().create_metric("mixture_metrics", o, plugin::Context{});
     MetricContext c;
     c.dataset = data.get();
     c.data = data->info();
@@ -253,7 +239,7 @@ std::shared_ptr<nn::Module> build_mlp(Role role, const std::map<std::string, plu
     plugin::Options o = defaults(plugin::Kind::architecture, "mlp");
     o.set("hidden", std::vector<int64_t>{16, 8});
     for (const auto& [k, v] : set) o.set(k, v);
-    auto arch = host().create_architecture("mlp", o, plugin::Context{});
+    auto arch = builtin_host().create_architecture("mlp", o, plugin::Context{});
     Rng rng(seed, 3);
     NetworkSpec spec{role, mixture()->info(), latent, pack, &rng};
     return arch->build(spec);

@@ -19,34 +19,18 @@
 #include "gantry/train/host_catalog.hpp"
 #include "support/op_case.hpp"
 
+#include "support/builtin_plugins.hpp"
+
 using namespace gantry;
 using namespace gantry::testing;
 using Catch::Matchers::WithinAbs;
 
 namespace {
 
-// Only the built plugins: neither GANTRY_PLUGIN_PATH nor anything next to the test binary.
-plugin::Host& host() {
-    static const std::unique_ptr<plugin::Host> h = [] {
-        plugin::SearchPaths paths;
-        paths.use_environment = false;
-        paths.builtin_dir = std::string(GANTRY_BUILD_DIR) + "/plugins";
-        auto made = std::make_unique<plugin::Host>(paths);
-        made->scan();
-        return made;
-    }();
-    return *h;
-}
-
-plugin::Options defaults(plugin::Kind kind, const std::string& name) {
-    const train::HostCatalog catalog(host());
-    const config::PluginSchema* schema = catalog.find(kind, name);
-    REQUIRE(schema != nullptr);
-    return config::default_options(*schema, "test");
-}
+plugin::Options defaults(plugin::Kind kind, const std::string& name) { return plugin_options(kind, name); }
 
 std::unique_ptr<Loss> make_loss(const std::string& name, const plugin::Options& options) {
-    return host().create_loss(name, options, plugin::Context{});
+    return builtin_host().create_loss(name, options, plugin::Context{});
 }
 std::unique_ptr<Loss> make_loss(const std::string& name) {
     return make_loss(name, defaults(plugin::Kind::loss, name));
@@ -127,7 +111,7 @@ TEST_CASE("builtin losses: every loss is found by the host and none penalises by
           "[plugins_builtin][loss]") {
     for (const char* name : {"minimax", "nonsaturating", "wgan", "wgan_gp", "lsgan", "hinge", "r1"}) {
         INFO(name);
-        REQUIRE(host().find(plugin::Kind::loss, name) != nullptr);
+        REQUIRE(builtin_host().find(plugin::Kind::loss, name) != nullptr);
         const bool penalises = std::string(name) == "wgan_gp" || std::string(name) == "r1";
         CHECK(make_loss(name)->penalizes_input_gradient() == penalises);
     }

@@ -19,31 +19,12 @@
 #include "gantry/train/host_catalog.hpp"
 #include "gantry/train/trainer.hpp"
 
+#include "support/builtin_plugins.hpp"
+
 using namespace gantry;
+using namespace gantry::testing;
 
 namespace {
-
-plugin::Host& host() {
-    static const std::unique_ptr<plugin::Host> h = [] {
-        plugin::SearchPaths paths;
-        paths.use_environment = false;
-        paths.builtin_dir = std::string(GANTRY_BUILD_DIR) + "/plugins";
-        auto made = std::make_unique<plugin::Host>(paths);
-        made->scan();
-        return made;
-    }();
-    return *h;
-}
-
-plugin::Options options(plugin::Kind kind, const std::string& name,
-                        const std::map<std::string, plugin::OptionValue>& set = {}) {
-    const train::HostCatalog catalog(host());
-    const config::PluginSchema* schema = catalog.find(kind, name);
-    REQUIRE(schema != nullptr);
-    plugin::Options o = config::default_options(*schema, "test");
-    for (const auto& [k, v] : set) o.set(k, v);
-    return o;
-}
 
 /// One trainer and everything it points to. Built the way `gantry run` builds it, from a seed.
 struct Setup {
@@ -54,12 +35,12 @@ struct Setup {
     Setup(const std::string& loss_name, const std::map<std::string, plugin::OptionValue>& loss_options,
           bool sgd = false, int64_t iterations = 12) {
         const plugin::Context context{5, ""};
-        dataset = host().create_dataset(
+        dataset = builtin_host().create_dataset(
             "gaussian_mixture",
-            options(plugin::Kind::dataset, "gaussian_mixture", {{"size", int64_t{100}}}), context);
-        loss = host().create_loss(loss_name, options(plugin::Kind::loss, loss_name, loss_options), context);
-        auto arch = host().create_architecture(
-            "mlp", options(plugin::Kind::architecture, "mlp", {{"hidden", std::vector<int64_t>{8}},
+            plugin_options(plugin::Kind::dataset, "gaussian_mixture", {{"size", int64_t{100}}}), context);
+        loss = builtin_host().create_loss(loss_name, plugin_options(plugin::Kind::loss, loss_name, loss_options), context);
+        auto arch = builtin_host().create_architecture(
+            "mlp", plugin_options(plugin::Kind::architecture, "mlp", {{"hidden", std::vector<int64_t>{8}},
                                                                {"activation", std::string("tanh")}}),
             context);
         Rng init(5, 3);
@@ -165,13 +146,13 @@ TEST_CASE("trainer: with PacGAN packing the gradient penalty is taken on D's pac
     // weights (3 4 0 0) has that gradient norm 5 everywhere: gp = lambda (5 - 1)^2 = 160. Taken
     // per point instead, half the points see (3 4) and half (0 0): 10 * (16 + 1) / 2 = 85.
     const plugin::Context context{5, ""};
-    auto dataset = host().create_dataset("gaussian_mixture", options(plugin::Kind::dataset, "gaussian_mixture"),
+    auto dataset = builtin_host().create_dataset("gaussian_mixture", plugin_options(plugin::Kind::dataset, "gaussian_mixture"),
                                          context);
-    auto arch = host().create_architecture(
-        "mlp", options(plugin::Kind::architecture, "mlp", {{"hidden", std::vector<int64_t>{4}}}), context);
+    auto arch = builtin_host().create_architecture(
+        "mlp", plugin_options(plugin::Kind::architecture, "mlp", {{"hidden", std::vector<int64_t>{4}}}), context);
     for (const char* name : {"wgan_gp", "r1"}) {
         INFO(name);
-        auto loss = host().create_loss(name, options(plugin::Kind::loss, name), context);
+        auto loss = builtin_host().create_loss(name, plugin_options(plugin::Kind::loss, name), context);
         Rng init(5, 3);
         train::TrainerParts parts;
         parts.generator = arch->build({Role::generator, dataset->info(), 3, 1, &init});
