@@ -540,6 +540,53 @@ TEST_CASE("gantry run: batch norm in a critic under a gradient penalty is refuse
     }
 }
 
+/// tiny.yaml's run with the test plugins of `plugin_case` on the search path and `sections`
+/// (YAML lines) in place of the generator, discriminator and loss; written into `dir`.
+fs::path experiment_with(const fs::path& dir, const std::string& plugin_case, const std::string& sections) {
+    const fs::path file = dir / (plugin_case + ".yaml");
+    std::ofstream(file) << "experiment: " << plugin_case << "\nseed: 3\nthreads: 1\n"
+                        << "plugins: [" << GANTRY_TEST_PLUGIN_DIR << "/" << plugin_case << "]\n"
+                        << "data: {plugin: gaussian_mixture, layout: ring}\n" << sections
+                        << "schedule: {iterations: 4, batch: 16}\nlog: {every: 2}\n";
+    return file;
+}
+
+TEST_CASE("gantry validate and gantry run: batch norm in a critic under a gradient penalty is exit 2",
+          "[train][cli][exit]") {
+    TempDir dir, out;
+    const std::string networks =
+        "generator: {plugin: bn_critic, latent: 4}\ndiscriminator: {plugin: bn_critic}\n";
+    for (const char* loss : {"wgan_gp", "r1"}) {
+        INFO(loss);
+        const fs::path file = experiment_with(dir.path, "bn_critic", networks + "loss: {plugin: " + loss + "}\n");
+        for (const char* command : {"validate", "run"}) {
+            INFO(command);
+            std::vector<std::string> args = {command, file.string()};
+            if (std::string(command) == "run") args.insert(args.end(), {"--out", out.str()});
+            const Result r = run_gantry(args);
+            INFO(r.output);
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.output, Contains("bn_critic.yaml: discriminator: batch normalisation in a critic") &&
+                                     Contains(std::string("loss '") + loss + "'") && Contains("layer normalisation"));
+            CHECK(empty_dir(out.path));
+        }
+    }
+    // The same networks under a loss without a penalty are fine: the refusal is the penalty's.
+    const fs::path plain = experiment_with(dir.path, "bn_critic", networks + "loss: {plugin: nonsaturating}\n");
+    const Result ok = run_gantry({"validate", plain.string()});
+    INFO(ok.output);
+    CHECK(ok.exit_code == 0);
+    CHECK_THAT(ok.output, Contains("plugin: bn_critic"));
+}
+
+TEST_CASE("gantry validate: an architecture that refuses its options is exit 2 naming the section",
+          "[train][cli][exit]") {
+    const Result r = run_gantry({"validate", data("tiny.yaml"), "--set", "discriminator.norm=batch"});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains("tiny.yaml: discriminator: plugin 'mlp' cannot build") && Contains("norm: batch"));
+}
+
 TEST_CASE("gantry run: an output that cannot be written is exit 74", "[train][cli][exit]") {
     TempDir out;
     std::ofstream(out.path / "a-file") << "not a directory\n";

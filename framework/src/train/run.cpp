@@ -571,6 +571,14 @@ int run_experiment(const RunRequest& request) {
     return 0;
 }
 
+void check_experiment_builds(const config::ExperimentSpec& spec, PluginSession& session) {
+    Run run;
+    run.spec = spec;
+    run.plugins = std::move(session);
+    build(run);
+    session = std::move(run.plugins);
+}
+
 int sample_from_run(const SampleRequest& request) {
     GANTRY_CHECK_AS(ConfigError, request.format == "png" || request.format == "csv" || request.format == "npy",
                     "gantry sample: --format must be png, csv or npy, got '", request.format, "'");
