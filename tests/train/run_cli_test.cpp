@@ -587,6 +587,26 @@ TEST_CASE("gantry validate: an architecture that refuses its options is exit 2 n
     CHECK_THAT(r.output, Contains("tiny.yaml: discriminator: plugin 'mlp' cannot build") && Contains("norm: batch"));
 }
 
+TEST_CASE("gantry run and gantry validate: a plugin that refuses its options is exit 3 naming it",
+          "[train][cli][exit]") {
+    TempDir dir, out;
+    const fs::path file = experiment_with(
+        dir.path, "throwing_factory",
+        "generator: {plugin: mlp, latent: 4, hidden: [8]}\ndiscriminator: {plugin: mlp, hidden: [8]}\n"
+        "loss: {plugin: throwing_factory}\n");
+    for (const char* command : {"run", "validate"}) {
+        INFO(command);
+        std::vector<std::string> args = {command, file.string()};
+        if (std::string(command) == "run") args.insert(args.end(), {"--out", out.str()});
+        const Result r = run_gantry(args);
+        INFO(r.output);
+        CHECK(r.exit_code == 3);
+        // The plugin by name, and its own reason.
+        CHECK_THAT(r.output, Contains("throwing_factory") && Contains("bad option 'x'"));
+        CHECK(empty_dir(out.path));
+    }
+}
+
 TEST_CASE("gantry run: an output that cannot be written is exit 74", "[train][cli][exit]") {
     TempDir out;
     std::ofstream(out.path / "a-file") << "not a directory\n";
