@@ -26,6 +26,7 @@
 #include "gantry/io/checkpoint.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/run_dir.hpp"
+#include "gantry/io/tensorboard.hpp"
 
 using Catch::Contains;
 namespace fs = std::filesystem;
@@ -398,6 +399,15 @@ TEST_CASE("gantry run: resuming after a crash continues bit for bit and logs eac
     CHECK(iterations_in(b / "eval.jsonl") == iterations_in(a / "eval.jsonl"));
     CHECK(rows_after(a / "metrics.jsonl", 0) == rows_after(b / "metrics.jsonl", 0));
     CHECK(json_value(slurp(b / "summary.json"), "status") == "\"done\"");
+    // TensorBoard: the first run's event file was cut back to the checkpoint (nothing past 20
+    // is left in it to cut), and the resumed run wrote its own.
+    std::vector<fs::path> events;
+    for (const fs::directory_entry& e : fs::directory_iterator(b / "tensorboard")) events.push_back(e.path());
+    std::sort(events.begin(), events.end());
+    REQUIRE(events.size() == 2);
+    const fs::path original = fs::exists(a / "tensorboard" / events[0].filename()) ? events[0] : events[1];
+    CHECK(fs::file_size(original) < fs::file_size(a / "tensorboard" / original.filename()));
+    CHECK(gantry::io::drop_events_after(original, 20) == 0);
 }
 
 TEST_CASE("gantry run: a resume whose configuration drifted is refused with exit 2", "[train][cli][resume]") {
