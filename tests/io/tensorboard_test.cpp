@@ -192,3 +192,41 @@ TEST_CASE("tf_record: length and data CRCs are masked", "[io]") {
     CHECK(le(record, 0, 8) == 3);
     CHECK(le(record, 12 + 3, 4) == masked_crc32c(crc32c(std::string_view("abc"))));
 }
+
+TEST_CASE("drop_events_after: keeps the header and the steps up to the checkpoint and drops a torn tail",
+          "[io][resume]") {
+    char pattern[] = "/tmp/gantry-io-XXXXXX";
+    const fs::path dir = ::mkdtemp(pattern);
+    const uint8_t gray[4] = {0, 64, 128, 255};
+    fs::path path;
+    {
+        EventWriter writer(dir / "tb");
+        path = writer.path();
+        for (int64_t step : {5, 10, 15, 20}) writer.add_scalar("train/d/real", step, 0.25f * step);
+        writer.add_image("samples", 20, encode_png(2, 2, 1, gray), 2, 2, 1);
+    }
+    // A crash in the middle of the next record's write.
+    std::ofstream(path, std::ios::binary | std::ios::app) << std::string("\x30\x00\x00\x00\x00", 5);
+    auto steps_in = [&] {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream s;
+        s << in.rdbuf();
+        std::vector<int64_t> steps;
+        for (const std::string& record : read_records(s.str())) {
+            int64_t step = -1;  // the header has none
+            for (const Field& f : parse_message(record))
+                if (f.number == 2) step = static_cast<int64_t>(f.value);
+            steps.push_back(step);
+        }
+        return steps;
+    };
+    // 15, 20, the image at 20 and the torn tail.
+    CHECK(drop_events_after(path, 10) == 4);
+    CHECK(steps_in() == std::vector<int64_t>{-1, 5, 10});
+    const auto size = fs::file_size(path);
+    CHECK(drop_events_after(path, 10) == 0);
+    CHECK(fs::file_size(path) == size);
+    CHECK(drop_events_after(path, 4) == 2);  // 5 and 10
+    CHECK(steps_in() == std::vector<int64_t>{-1});
+    fs::remove_all(dir);
+}

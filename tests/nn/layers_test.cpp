@@ -317,3 +317,23 @@ TEST_CASE("Sequential: an MLP trained by hand-written SGD lowers its loss", "[nn
     CHECK(last < 0.25f * first);
     CHECK(loss_fn().item() <= last);
 }
+
+TEST_CASE("Dropout: the mask stream's position is a buffer that load_state_dict restores", "[nn][resume]") {
+    const Tensor ones = Tensor::ones({64});
+    nn::Dropout drop(nn::DropoutOptions{.p = 0.5f, .seed = 3});
+    drop(ones);
+    const auto saved = drop.state_dict();
+    REQUIRE(saved.count("rng_counter") == 1);
+    const Tensor snapshot = saved.at("rng_counter").clone();
+    const std::vector<float> next = drop(ones).to_vector();
+
+    nn::Dropout fresh(nn::DropoutOptions{.p = 0.5f, .seed = 3});
+    CHECK(fresh(ones).to_vector() != next);  // a fresh stream repeats the first mask
+    fresh.load_state_dict({{"rng_counter", snapshot}});
+    CHECK(fresh(ones).to_vector() == next);
+    // Eval mode draws nothing.
+    fresh.eval();
+    const std::vector<float> before = fresh.rng_counter.to_vector();
+    fresh(ones);
+    CHECK(fresh.rng_counter.to_vector() == before);
+}

@@ -26,6 +26,7 @@
 #include "gantry/io/checkpoint.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/run_dir.hpp"
+#include "gantry/io/tensorboard.hpp"
 
 using Catch::Contains;
 namespace fs = std::filesystem;
@@ -398,6 +399,15 @@ TEST_CASE("gantry run: resuming after a crash continues bit for bit and logs eac
     CHECK(iterations_in(b / "eval.jsonl") == iterations_in(a / "eval.jsonl"));
     CHECK(rows_after(a / "metrics.jsonl", 0) == rows_after(b / "metrics.jsonl", 0));
     CHECK(json_value(slurp(b / "summary.json"), "status") == "\"done\"");
+    // TensorBoard: the first run's event file was cut back to the checkpoint (nothing past 20
+    // is left in it to cut), and the resumed run wrote its own.
+    std::vector<fs::path> events;
+    for (const fs::directory_entry& e : fs::directory_iterator(b / "tensorboard")) events.push_back(e.path());
+    std::sort(events.begin(), events.end());
+    REQUIRE(events.size() == 2);
+    const fs::path original = fs::exists(a / "tensorboard" / events[0].filename()) ? events[0] : events[1];
+    CHECK(fs::file_size(original) < fs::file_size(a / "tensorboard" / original.filename()));
+    CHECK(gantry::io::drop_events_after(original, 20) == 0);
 }
 
 TEST_CASE("gantry run: a resume whose configuration drifted is refused with exit 2", "[train][cli][resume]") {
@@ -536,6 +546,73 @@ TEST_CASE("gantry run: batch norm in a critic under a gradient penalty is refuse
         // Names the file, the section and what to write instead.
         CHECK_THAT(r.output, Contains("tiny.yaml") && Contains("discriminator") &&
                                  Contains("norm: batch") && Contains("layer"));
+        CHECK(empty_dir(out.path));
+    }
+}
+
+/// tiny.yaml's run with the test plugins of `plugin_case` on the search path and `sections`
+/// (YAML lines) in place of the generator, discriminator and loss; written into `dir`.
+fs::path experiment_with(const fs::path& dir, const std::string& plugin_case, const std::string& sections) {
+    const fs::path file = dir / (plugin_case + ".yaml");
+    std::ofstream(file) << "experiment: " << plugin_case << "\nseed: 3\nthreads: 1\n"
+                        << "plugins: [" << GANTRY_TEST_PLUGIN_DIR << "/" << plugin_case << "]\n"
+                        << "data: {plugin: gaussian_mixture, layout: ring}\n" << sections
+                        << "schedule: {iterations: 4, batch: 16}\nlog: {every: 2}\n";
+    return file;
+}
+
+TEST_CASE("gantry validate and gantry run: batch norm in a critic under a gradient penalty is exit 2",
+          "[train][cli][exit]") {
+    TempDir dir, out;
+    const std::string networks =
+        "generator: {plugin: bn_critic, latent: 4}\ndiscriminator: {plugin: bn_critic}\n";
+    for (const char* loss : {"wgan_gp", "r1"}) {
+        INFO(loss);
+        const fs::path file = experiment_with(dir.path, "bn_critic", networks + "loss: {plugin: " + loss + "}\n");
+        for (const char* command : {"validate", "run"}) {
+            INFO(command);
+            std::vector<std::string> args = {command, file.string()};
+            if (std::string(command) == "run") args.insert(args.end(), {"--out", out.str()});
+            const Result r = run_gantry(args);
+            INFO(r.output);
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.output, Contains("bn_critic.yaml: discriminator: batch normalisation in a critic") &&
+                                     Contains(std::string("loss '") + loss + "'") && Contains("layer normalisation"));
+            CHECK(empty_dir(out.path));
+        }
+    }
+    // The same networks under a loss without a penalty are fine: the refusal is the penalty's.
+    const fs::path plain = experiment_with(dir.path, "bn_critic", networks + "loss: {plugin: nonsaturating}\n");
+    const Result ok = run_gantry({"validate", plain.string()});
+    INFO(ok.output);
+    CHECK(ok.exit_code == 0);
+    CHECK_THAT(ok.output, Contains("plugin: bn_critic"));
+}
+
+TEST_CASE("gantry validate: an architecture that refuses its options is exit 2 naming the section",
+          "[train][cli][exit]") {
+    const Result r = run_gantry({"validate", data("tiny.yaml"), "--set", "discriminator.norm=batch"});
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains("tiny.yaml: discriminator: plugin 'mlp' cannot build") && Contains("norm: batch"));
+}
+
+TEST_CASE("gantry run and gantry validate: a plugin that refuses its options is exit 3 naming it",
+          "[train][cli][exit]") {
+    TempDir dir, out;
+    const fs::path file = experiment_with(
+        dir.path, "throwing_factory",
+        "generator: {plugin: mlp, latent: 4, hidden: [8]}\ndiscriminator: {plugin: mlp, hidden: [8]}\n"
+        "loss: {plugin: throwing_factory}\n");
+    for (const char* command : {"run", "validate"}) {
+        INFO(command);
+        std::vector<std::string> args = {command, file.string()};
+        if (std::string(command) == "run") args.insert(args.end(), {"--out", out.str()});
+        const Result r = run_gantry(args);
+        INFO(r.output);
+        CHECK(r.exit_code == 3);
+        // The plugin by name, and its own reason.
+        CHECK_THAT(r.output, Contains("throwing_factory") && Contains("bad option 'x'"));
         CHECK(empty_dir(out.path));
     }
 }

@@ -33,7 +33,7 @@ struct Setup {
     std::unique_ptr<train::Trainer> trainer;
 
     Setup(const std::string& loss_name, const std::map<std::string, plugin::OptionValue>& loss_options,
-          bool sgd = false, int64_t iterations = 12) {
+          bool sgd = false, int64_t iterations = 12, float d_input_dropout = 0.f) {
         const plugin::Context context{5, ""};
         dataset = builtin_host().create_dataset(
             "gaussian_mixture",
@@ -47,6 +47,13 @@ struct Setup {
         train::TrainerParts parts;
         parts.generator = arch->build({Role::generator, dataset->info(), 3, 1, &init});
         parts.discriminator = arch->build({Role::discriminator, dataset->info(), 3, 1, &init});
+        if (d_input_dropout > 0) {
+            // Dropout on D's input: its masks come from the module's own stream.
+            auto with_dropout = std::make_shared<nn::Sequential>();
+            with_dropout->push_back(std::make_shared<nn::Dropout>(nn::DropoutOptions{.p = d_input_dropout, .seed = 11}));
+            with_dropout->push_back(parts.discriminator);
+            parts.discriminator = with_dropout;
+        }
         Rng scratch(5, 103);
         parts.generator_ema = arch->build({Role::generator, dataset->info(), 3, 1, &scratch});
         parts.loss = loss.get();
@@ -177,4 +184,25 @@ TEST_CASE("trainer: with PacGAN packing the gradient penalty is taken on D's pac
         else  // gamma / 2 * |(3 4 0 0)|^2 per pack
             CHECK(logs[0].losses.at("r1") == Approx(10.0 / 2 * 25.0).epsilon(1e-4));
     }
+}
+
+TEST_CASE("trainer: a discriminator with dropout resumes bit for bit (the mask stream is in the state)",
+          "[train][resume]") {
+    const std::map<std::string, plugin::OptionValue> none;
+    Setup straight("nonsaturating", none, false, 12, 0.3f);
+    for (int i = 0; i < 12; ++i) straight.trainer->run_iteration();
+
+    Setup first("nonsaturating", none, false, 12, 0.3f);
+    for (int i = 0; i < 7; ++i) first.trainer->run_iteration();
+    const StateDict saved = first.trainer->state();
+    // The stream has moved: 7 iterations of 2 D steps, each masking real and fake batches.
+    REQUIRE(saved.count("discriminator.0.rng_counter") == 1);
+    CHECK(saved.at("discriminator.0.rng_counter").to_vector() != std::vector<float>(4, 0.f));
+
+    Setup second("nonsaturating", none, false, 12, 0.3f);
+    second.trainer->load_state(saved);
+    for (int i = 7; i < 12; ++i) second.trainer->run_iteration();
+    const std::string difference = first_difference(straight.trainer->state(), second.trainer->state());
+    INFO(difference);
+    CHECK(difference.empty());
 }

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry validate FILE [--set k=v]...`: checks an experiment and prints it resolved (exit 0),
-// or prints every problem (exit 2).
+// or prints every problem (exit 2; 3 for a plugin that cannot be loaded or refuses its options,
+// 4 for data that cannot be read). The plugins are created and the networks built, as `gantry
+// run` builds them, without a run directory.
 #include <cstdio>
 #include <memory>
 
 #include "command.hpp"
 #include "gantry/config/experiment.hpp"
 #include "gantry/train/host_catalog.hpp"
+#include "gantry/train/run.hpp"
 
 namespace gantry::cli {
 namespace {
@@ -16,6 +19,10 @@ int run_validate(const std::string& file, const std::vector<std::string>& overri
         // Plugin names and options are checked against the plugins this experiment would load.
         train::PluginSession plugins;
         const config::ExperimentSpec spec = train::resolve_experiment(file, overrides, plugins);
+        // What the file alone does not show: `gantry run` refuses these before its first
+        // iteration too (an architecture refusing its options, batch norm in a critic under a
+        // gradient penalty). They throw, and main() maps them to their exit codes.
+        train::check_experiment_builds(spec, plugins);
         std::printf("# %s resolved; config_hash %s\n%s", file.c_str(), spec.config_hash.c_str(),
                     spec.resolved_yaml.c_str());
         return 0;

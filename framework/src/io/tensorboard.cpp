@@ -4,12 +4,17 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <system_error>
 
 #include "gantry/error.hpp"
+#include "gantry/io/atomic_file.hpp"
 #include "gantry/io/crc32c.hpp"
 #include "io/posix_io.hpp"
 
@@ -67,7 +72,85 @@ std::string summary_event(int64_t step, const std::string& value) {
 void append_u32(std::string& out, uint32_t v) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
+
+uint64_t read_le(std::string_view bytes, size_t at, int size) {
+    uint64_t v = 0;
+    for (int i = 0; i < size; ++i) v |= uint64_t{static_cast<uint8_t>(bytes[at + i])} << (8 * i);
+    return v;
+}
+
+std::optional<uint64_t> read_varint(std::string_view bytes, size_t& at) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && at < bytes.size(); shift += 7) {
+        const auto b = static_cast<uint8_t>(bytes[at++]);
+        v |= uint64_t{b & 0x7Fu} << shift;
+        if ((b & 0x80) == 0) return v;
+    }
+    return std::nullopt;
+}
+
+// The Event's step (field 2); 0 when it has none (the file_version record). nullopt: not an
+// Event this writer could have written.
+std::optional<int64_t> event_step(std::string_view event) {
+    int64_t step = 0;
+    size_t at = 0;
+    while (at < event.size()) {
+        const std::optional<uint64_t> k = read_varint(event, at);
+        if (!k) return std::nullopt;
+        const uint32_t field = static_cast<uint32_t>(*k >> 3);
+        switch (static_cast<Wire>(*k & 7)) {
+            case kVarint: {
+                const std::optional<uint64_t> v = read_varint(event, at);
+                if (!v) return std::nullopt;
+                if (field == 2) step = static_cast<int64_t>(*v);
+                break;
+            }
+            case kFixed64: at += 8; break;
+            case kFixed32: at += 4; break;
+            case kBytes: {
+                const std::optional<uint64_t> n = read_varint(event, at);
+                if (!n || *n > event.size() - std::min(at, event.size())) return std::nullopt;
+                at += static_cast<size_t>(*n);
+                break;
+            }
+            default: return std::nullopt;
+        }
+    }
+    if (at != event.size()) return std::nullopt;
+    return step;
+}
 }  // namespace
+
+size_t drop_events_after(const std::filesystem::path& file, int64_t last_step) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) detail::throw_output_error(file, "opening the event file", errno);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const std::string bytes = buffer.str();
+    const std::string_view all(bytes);
+    std::string kept;
+    size_t at = 0, dropped = 0;
+    // Whole records only: a record whose length, checksums or Event do not parse ends the file
+    // (a crash can tear the last write, and nothing valid can follow a torn record).
+    while (at + 12 <= all.size()) {
+        const uint64_t length = read_le(all, at, 8);
+        if (static_cast<uint32_t>(read_le(all, at + 8, 4)) != masked_crc32c(crc32c(all.data() + at, 8)) ||
+            all.size() - at < 16 || length > all.size() - at - 16)
+            break;
+        const std::string_view event = all.substr(at + 12, static_cast<size_t>(length));
+        if (static_cast<uint32_t>(read_le(all, at + 12 + length, 4)) != masked_crc32c(crc32c(event)))
+            break;
+        const std::optional<int64_t> step = event_step(event);
+        if (!step) break;
+        const size_t size = 16 + static_cast<size_t>(length);
+        if (*step <= last_step) kept.append(all.substr(at, size));
+        else ++dropped;
+        at += size;
+    }
+    if (at < all.size()) ++dropped;  // the torn or unreadable tail
+    if (kept.size() != bytes.size()) atomic_write(file, kept);
+    return dropped;
+}
 
 std::string tf_record(std::string_view data) {
     std::string record;

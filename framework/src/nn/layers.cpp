@@ -352,11 +352,27 @@ void DropoutOptions::validate() const {
     GANTRY_CHECK(p >= 0.f && p < 1.f, "DropoutOptions: p must be in [0, 1), got ", p);
 }
 
-Dropout::Dropout(const DropoutOptions& opts) : Module("Dropout"), options(opts), rng(opts.seed) {
+Dropout::Dropout(const DropoutOptions& opts) : Module("Dropout"), options(opts) {
     options.validate();
+    rng_counter = register_buffer("rng_counter", Tensor::zeros({4}));
 }
 
-Tensor Dropout::forward(const Tensor& x) { return dropout(x, options.p, is_training(), rng); }
+Tensor Dropout::forward(const Tensor& x) {
+    if (!is_training() || options.p == 0.f) {
+        Rng unused;
+        return dropout(x, options.p, false, unused);
+    }
+    // The buffer is the stream's state: it is what load_state_dict() restores.
+    float* pieces = rng_counter.data();
+    uint64_t counter = 0;
+    for (int i = 0; i < 4; ++i) counter |= static_cast<uint64_t>(pieces[i]) << (16 * i);
+    Rng rng(options.seed);
+    rng.set_state({options.seed, 0, counter});
+    Tensor y = dropout(x, options.p, true, rng);
+    counter = rng.state().counter;
+    for (int i = 0; i < 4; ++i) pieces[i] = static_cast<float>((counter >> (16 * i)) & 0xFFFF);
+    return y;
+}
 
 std::string Dropout::extra_repr() const {
     std::ostringstream out;

@@ -380,6 +380,12 @@ int run_experiment(const RunRequest& request) {
         }
         drop_rows_after(run_dir / "metrics.jsonl", trainer.iteration());
         drop_rows_after(run_dir / "eval.jsonl", trainer.iteration());
+        // The same for TensorBoard: the resumed run writes a new event file, so the old files
+        // keep only what the checkpoint covers.
+        if (fs::is_directory(run_dir / "tensorboard"))
+            for (const fs::directory_entry& e : fs::directory_iterator(run_dir / "tensorboard"))
+                if (e.is_regular_file() && e.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+                    io::drop_events_after(e.path(), trainer.iteration());
     }
     io::atomic_write(run_dir / "experiment.yaml", spec.resolved_yaml);
     {
@@ -569,6 +575,14 @@ int run_experiment(const RunRequest& request) {
     }
     progress.note("done: " + run_dir.string());
     return 0;
+}
+
+void check_experiment_builds(const config::ExperimentSpec& spec, PluginSession& session) {
+    Run run;
+    run.spec = spec;
+    run.plugins = std::move(session);
+    build(run);
+    session = std::move(run.plugins);
 }
 
 int sample_from_run(const SampleRequest& request) {

@@ -37,6 +37,14 @@ private:
     int fd_ = -1;
 };
 
+/// Cuts an event file written by EventWriter back to the events of steps <= `last_step` (the
+/// file_version record, which has no step, stays), and drops a torn or corrupt tail. A resumed run
+/// calls it with its checkpoint's iteration: the events logged after that checkpoint and before
+/// the crash are logged again by the resumed run, and TensorBoard would show both. The file is
+/// replaced atomically, and only if something goes. Returns the number of records dropped.
+/// Throws OutputError.
+size_t drop_events_after(const std::filesystem::path& file, int64_t last_step);
+
 /// One TFRecord around `data` (exposed for tests and other record writers).
 std::string tf_record(std::string_view data);
 

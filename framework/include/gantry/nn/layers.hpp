@@ -403,8 +403,10 @@ struct DropoutOptions {
 };
 
 /// Zeroes each element with probability p and scales the rest by 1 / (1 - p) in training;
-/// identity in eval mode. The masks come from an Rng owned by the module, seeded from the
-/// options (its state is not part of state_dict()).
+/// identity in eval mode. The masks come from the module's own Philox stream (seed from the
+/// options); how far it has advanced is the buffer `rng_counter` (4 values, each 16 bits of the
+/// 64-bit block counter, so every value is an exact, finite float), so state_dict() and
+/// checkpoints carry it and a resumed run draws the masks the uninterrupted one would.
 ///
 /// Example:
 /// ```
@@ -419,8 +421,8 @@ public:
     std::string extra_repr() const override;
     /// The options the layer was built with.
     const DropoutOptions options;
-    /// The mask generator (exposed so that a checkpoint can save and restore its state).
-    Rng rng;
+    /// The position of the mask stream, (4): the counter's 16-bit pieces, lowest first.
+    Tensor rng_counter;
 };
 
 /// Maxout (Goodfellow et al. 2013): the max over groups of `pieces` consecutive channels,

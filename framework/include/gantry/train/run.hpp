@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace gantry::config {
+struct ExperimentSpec;
+}
+
 namespace gantry::train {
 
 struct RunRequest {
@@ -27,6 +31,16 @@ struct RunRequest {
 /// when interrupted by SIGINT/SIGTERM after saving a checkpoint. Throws ConfigError (2),
 /// PluginError (3), DataError (4), DivergenceError (5) or OutputError (74).
 int run_experiment(const RunRequest& request);
+
+struct PluginSession;
+
+/// What `gantry validate` checks beyond the file: creates the experiment's plugins from the
+/// session that resolved `spec` and builds its networks exactly as `gantry run` does, so every
+/// refusal of `gantry run` before its first iteration (an architecture refusing its options,
+/// batch normalisation in a critic under a gradient penalty, a plugin refusing its options, a
+/// dataset that cannot be read) is found without a run directory. Throws ConfigError (2),
+/// PluginError (3) or DataError (4).
+void check_experiment_builds(const config::ExperimentSpec& spec, PluginSession& session);
 
 struct SampleRequest {
     std::string run_dir;
