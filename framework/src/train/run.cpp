@@ -284,10 +284,13 @@ void drop_rows_after(const fs::path& file, int64_t iteration) {
 
 void write_summary(const fs::path& dir, const std::string& status, int64_t iteration,
                    double seconds, double it_per_s, const std::map<std::string, double>& metrics,
-                   const std::string& message) {
+                   double eval_seconds, const std::string& message) {
     io::JsonLine line;
     line.add("status", status).add("iterations", iteration).add("wall_time_s", seconds)
-        .add("it_per_s", it_per_s);
+        .add("it_per_s", it_per_s)
+        // What evaluation cost, so that it can be kept small beside training.
+        .add("eval_seconds", eval_seconds)
+        .add("eval_share", seconds > 0 ? eval_seconds / seconds : 0.0);
     io::JsonLine m;
     for (const auto& [k, v] : metrics) m.add(k, v);
     line.add_raw("metrics", m.str());
@@ -424,6 +427,7 @@ int run_experiment(const RunRequest& request) {
     }
 
     std::map<std::string, double> last_metrics;
+    double eval_seconds = 0;  // the evaluations' wall time over the whole run, resumes included
     int64_t stop_patience = 0;
     bool stopped_early = false;
     if (resuming) {
@@ -438,6 +442,7 @@ int run_experiment(const RunRequest& request) {
                 auto it = fields.find(name);
                 if (it != fields.end()) last_metrics[name] = std::stod(it->second);
             }
+            if (auto it = fields.find("seconds"); it != fields.end()) eval_seconds += std::stod(it->second);
             if (spec.evaluate.stop_when) {
                 const config::StopWhen& w = *spec.evaluate.stop_when;
                 auto it = fields.find(w.metric);
@@ -489,8 +494,9 @@ int run_experiment(const RunRequest& request) {
                 for (const auto& [k, d] : v.details) details.add(k, d);
                 line.add_raw(v.name + "_details", details.str());
             }
-        line.add("ema", trainer.options().ema_decay > 0)
-            .add("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        eval_seconds += seconds;
+        line.add("ema", trainer.options().ema_decay > 0).add("seconds", seconds);
         eval_log.append_line(line.str(), /*durable=*/true);
         progress.metrics(last_metrics);
     };
@@ -561,12 +567,12 @@ int run_experiment(const RunRequest& request) {
         progress.finish();
         write_summary(run_dir, "diverged", trainer.iteration(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(),
-                      it_per_s, last_metrics, e.what());
+                      it_per_s, last_metrics, eval_seconds, e.what());
         throw;
     }
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
-    write_summary(run_dir, status, trainer.iteration(), seconds, it_per_s, last_metrics, "");
+    write_summary(run_dir, status, trainer.iteration(), seconds, it_per_s, last_metrics, eval_seconds, "");
     events.sync();
     if (status == "interrupted") {
         progress.note("interrupted: checkpoint saved at iteration " + std::to_string(trainer.iteration()) +

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+// Image metrics in the feature space of the shipped reference classifier (gantry/eval/
+// classifier.hpp), in place of Inception: fd, kid, precision, recall, density, coverage and
+// classifier_score. Every value carries n_real, n_fake, the reference split, the classifier's
+// SHA-256 and the real-vs-real floor (the same metric between the run's real data and the
+// reference test split). docs/metrics.md has the formulas and the cache layout.
+#include <gantry/plugin.hpp>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <cstdint>
+
+#include "gantry/eval/classifier.hpp"
+#include "gantry/eval/feature_metrics.hpp"
+#include "gantry/eval/idx_images.hpp"
+#include "gantry/eval/train_classifier.hpp"
+#include "gantry/io/numbers.hpp"
+#include "gantry/io/sha256.hpp"
+#include "gantry/serialize.hpp"
+
+#ifndef GANTRY_CLASSIFIER_SHA256
+#error "GANTRY_CLASSIFIER_SHA256 must come from plugins/metrics/image/reference/fashion_mnist_cnn.txt"
+#endif
+
+namespace {
+using namespace gantry;
+namespace fs = std::filesystem;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// The real subset is a fixed choice, the same for every run and seed, so that values (and the
+// cache) compare across runs.
+constexpr uint64_t kSelectionSeed = 0x5eed;
+constexpr const char* kWeightsName = "fashion_mnist_cnn.gtsd";
+
+const plugin::OptionSpec kOptions[] = {
+    {"classifier", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
+     "weights of the reference classifier (empty: the shipped file beside the plugin)"},
+    {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
+     "SHA-256 the weights must have (empty: the shipped file's)"},
+    {"n_real", plugin::OptionType::integer, "2000", 10, 60000, nullptr,
+     "real samples (a fixed seeded choice) and reference-split samples"},
+    {"reference_dir", plugin::OptionType::string, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
+     "folder of the IDX files of the reference test split (for the floor)"},
+    {"reference_split", plugin::OptionType::string, "t10k", kNaN, kNaN, nullptr,
+     "the split of reference_dir compared with the run's real data for the floor"},
+    {"floor", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
+     "report the real-vs-real floor beside each value"},
+    {"k_precision", plugin::OptionType::integer, "3", 1, 100, nullptr, "k of the precision/recall manifolds"},
+    {"k_density", plugin::OptionType::integer, "5", 1, 100, nullptr, "k of the density/coverage balls"},
+    {"kid_subsets", plugin::OptionType::integer, "20", 1, 10000, nullptr, "KID: number of random subsets"},
+    {"kid_subset_size", plugin::OptionType::integer, "1000", 2, 100000, nullptr, "KID: samples per subset"},
+};
+
+fs::path plugin_dir() { return fs::path(boost::dll::this_line_location().parent_path().string()); }
+
+std::vector<int64_t> fixed_choice(int64_t size, int64_t count) {
+    Rng rng(kSelectionSeed, 0);
+    std::vector<int64_t> all(static_cast<size_t>(size));
+    std::iota(all.begin(), all.end(), int64_t{0});
+    for (int64_t i = 0; i < count; ++i)
+        std::swap(all[static_cast<size_t>(i)],
+                  all[static_cast<size_t>(i + static_cast<int64_t>(rng.next_below(static_cast<uint64_t>(size - i))))]);
+    all.resize(static_cast<size_t>(count));
+    std::sort(all.begin(), all.end());
+    return all;
+}
+
+/// The features (and logits) of a sample set, as cached on disk.
+struct FeatureSet {
+    Tensor features;
+    Tensor logits;
+};
+
+class ImageMetrics final : public Metric {
+public:
+    ImageMetrics(const plugin::Options& o, const plugin::Context& context)
+        : weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / kWeightsName
+                                                      : resolve(o.get_string("classifier"), context.base_dir)),
+          expected_sha256_(o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
+                                                                     : o.get_string("classifier_sha256")),
+          n_real_(o.get_int("n_real")),
+          reference_dir_(o.get_string("reference_dir")),
+          reference_split_(o.get_string("reference_split")),
+          floor_(o.get_bool("floor")),
+          k_precision_(o.get_int("k_precision")),
+          k_density_(o.get_int("k_density")),
+          kid_subsets_(o.get_int("kid_subsets")),
+          kid_subset_size_(o.get_int("kid_subset_size")) {}
+
+    std::vector<MetricValue> evaluate(const MetricContext& c, const std::vector<std::string>& wanted) override {
+        GANTRY_CHECK_AS(DataError, c.data.images && (c.data.sample_shape == Shape{1, 28, 28}),
+                        "image metrics (fd, kid, precision, ...): the reference classifier takes 28x28 grey "
+                        "images (1, 28, 28), the data has samples ", c.data.sample_shape,
+                        "; use the 2-D metrics (modes, high_quality, kl_modes) for points");
+        GANTRY_CHECK(c.dataset != nullptr, "image metrics: the context has no dataset");
+        if (!classifier_) classifier_ = eval::load_classifier(weights_, expected_sha256_);
+        // One plugin object serves one run, but a test may hand it other data: key on the data.
+        const std::string data_key = c.data.identity + "|" + std::to_string(c.data.size) + "|" +
+                                     std::to_string(reinterpret_cast<uintptr_t>(c.dataset));
+        if (!real_ || data_key != real_key_) {
+            real_ = real_features(c);
+            real_key_ = data_key;
+            floor_values_.clear();
+        }
+        const FeatureSet fake = features_of(c.fake);
+        const std::map<std::string, double> values = compute(*real_, fake, wanted, c.seed);
+        if (floor_) {
+            if (!reference_) reference_ = reference_features(c);
+            std::vector<std::string> missing;
+            for (const std::string& name : wanted)
+                if (!floor_values_.count(name)) missing.push_back(name);
+            if (!missing.empty())
+                for (const auto& [name, v] : compute(*real_, *reference_, missing, c.seed)) floor_values_[name] = v;
+        }
+        const std::map<std::string, double>& floor = floor_values_;
+        std::vector<MetricValue> out;
+        for (const std::string& name : wanted) {
+            auto it = values.find(name);
+            if (it == values.end()) continue;
+            MetricValue v{name, it->second, {}};
+            v.details["n_real"] = std::to_string(real_->features.size(0));
+            v.details["n_fake"] = std::to_string(fake.features.size(0));
+            v.details["real"] = c.data.identity.empty() ? "(dataset without identity)" : c.data.identity;
+            v.details["reference_split"] = floor_ ? reference_images_path() : "(floor off)";
+            v.details["classifier_sha256"] = expected_sha256_;
+            if (floor_) v.details["floor"] = io::format_double(floor.at(name));
+            if (name == "kid") {
+                v.details["kid_std"] = io::format_double(values.at("kid_std"));
+                v.details["subsets"] = std::to_string(kid_subsets_);
+            }
+            if (name == "precision" || name == "recall") v.details["k"] = std::to_string(k_precision_);
+            if (name == "density" || name == "coverage") v.details["k"] = std::to_string(k_density_);
+            out.push_back(std::move(v));
+        }
+        return out;
+    }
+
+private:
+    static fs::path resolve(const std::string& path, const std::string& base) {
+        return fs::path(path).is_absolute() || base.empty() ? fs::path(path) : fs::path(base) / path;
+    }
+
+    std::map<std::string, double> compute(const FeatureSet& real, const FeatureSet& fake,
+                                           const std::vector<std::string>& wanted, uint64_t seed) const {
+        auto want = [&](const char* name) { return std::find(wanted.begin(), wanted.end(), name) != wanted.end(); };
+        std::map<std::string, double> v;
+        if (want("fd")) v["fd"] = eval::frechet_distance(eval::fit_gaussian(real.features), eval::fit_gaussian(fake.features));
+        if (want("kid")) {
+            const eval::KidValue kid =
+                eval::kernel_inception_distance(real.features, fake.features, kid_subsets_, kid_subset_size_, seed);
+            v["kid"] = kid.mean, v["kid_std"] = kid.std;
+        }
+        if (want("precision") || want("recall")) {
+            const eval::PrecisionRecall pr = eval::precision_recall(real.features, fake.features, k_precision_);
+            v["precision"] = pr.precision, v["recall"] = pr.recall;
+        }
+        if (want("density") || want("coverage")) {
+            const eval::DensityCoverage dc = eval::density_coverage(real.features, fake.features, k_density_);
+            v["density"] = dc.density, v["coverage"] = dc.coverage;
+        }
+        if (want("classifier_score")) v["classifier_score"] = eval::classifier_score(fake.logits);
+        return v;
+    }
+
+    FeatureSet features_of(const Tensor& x) const {
+        FeatureSet s;
+        s.features = eval::classifier_features(*classifier_, x, &s.logits);
+        return s;
+    }
+
+    /// Loads `key` from the cache, or computes it with `make` and stores it (atomically).
+    template <typename Make>
+    FeatureSet cached(const std::string& cache_dir, const std::string& key, Make make) const {
+        if (cache_dir.empty()) return make();
+        const fs::path file = fs::path(cache_dir) / "image_metrics" / ("features-" + io::sha256_hex(key).substr(0, 24) + ".gtsd");
+        if (fs::exists(file)) {
+            try {
+                const StateDict d = load_state_dict(file);
+                return {d.at("features"), d.at("logits")};
+            } catch (const std::exception&) {
+                // A damaged cache entry is recomputed and replaced below.
+            }
+        }
+        FeatureSet s = make();
+        fs::create_directories(file.parent_path());
+        save_state_dict(file, StateDict{{"features", s.features}, {"logits", s.logits}});
+        return s;
+    }
+
+    std::shared_ptr<FeatureSet> real_features(const MetricContext& c) const {
+        const int64_t n = std::min(n_real_, c.data.size);
+        // Without an identity the data cannot be told apart from other data: no disk cache.
+        const std::string cache_dir = c.data.identity.empty() ? "" : c.cache_dir;
+        const std::string key = "real|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
+        return std::make_shared<FeatureSet>(cached(cache_dir, key, [&] {
+            const std::vector<int64_t> chosen = fixed_choice(c.data.size, n);
+            std::vector<Tensor> parts;
+            for (size_t start = 0; start < chosen.size(); start += 500) {
+                const std::vector<int64_t> slice(chosen.begin() + static_cast<std::ptrdiff_t>(start),
+                                                 chosen.begin() + static_cast<std::ptrdiff_t>(std::min(chosen.size(), start + 500)));
+                parts.push_back(c.dataset->get(slice).x);
+            }
+            return features_of(concat(parts, 0));
+        }));
+    }
+
+    std::string reference_images_path() const { return eval::idx_path(reference_dir_, reference_split_, "images"); }
+
+    std::shared_ptr<FeatureSet> reference_features(const MetricContext& c) const {
+        const std::string images = reference_images_path();
+        const std::string labels = eval::idx_path(reference_dir_, reference_split_, "labels");
+        const std::string key = "reference|" + fs::absolute(images).string() + "|" +
+                                std::to_string(fs::file_size(images)) + "|" + expected_sha256_ + "|" +
+                                std::to_string(n_real_);
+        return std::make_shared<FeatureSet>(cached(c.cache_dir, key, [&] {
+            const Batch all = eval::read_idx_images(images, labels);
+            const std::vector<int64_t> chosen = fixed_choice(all.x.size(0), std::min(n_real_, all.x.size(0)));
+            const int64_t row = all.x.numel() / all.x.size(0);
+            Tensor x = Tensor::empty({static_cast<int64_t>(chosen.size()), 1, all.x.size(2), all.x.size(3)});
+            for (size_t i = 0; i < chosen.size(); ++i)
+                std::copy_n(all.x.data() + chosen[i] * row, row, x.data() + static_cast<int64_t>(i) * row);
+            return features_of(x);
+        }));
+    }
+
+    const fs::path weights_;
+    const std::string expected_sha256_;
+    const int64_t n_real_;
+    const std::string reference_dir_, reference_split_;
+    const bool floor_;
+    const int64_t k_precision_, k_density_, kid_subsets_, kid_subset_size_;
+    std::shared_ptr<eval::Classifier> classifier_;
+    std::shared_ptr<FeatureSet> real_, reference_;
+    std::string real_key_;
+    std::map<std::string, double> floor_values_;  // by metric name, for the current real data
+};
+}  // namespace
+
+GANTRY_METRIC_PLUGIN("image_metrics", "1.0.0",
+                     "fd, kid, precision/recall, density/coverage and classifier_score on the features of the "
+                     "shipped Fashion-MNIST classifier",
+                     kOptions, "fd,kid,precision,recall,density,coverage,classifier_score", ImageMetrics)
