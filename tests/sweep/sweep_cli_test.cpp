@@ -48,7 +48,7 @@ std::vector<fs::path> run_dirs(const fs::path& sweep) {
 
 }  // namespace
 
-TEST_CASE("gantry sweep runs a grid in parallel and reports it; a relaunch skips every run", "[sweep][cli]") {
+TEST_CASE("gantry sweep runs a grid in parallel and reports it and a relaunch skips every run", "[sweep][cli]") {
     gantry::testing::TempDir tmp;
     write_base(tmp.path, 50);
     std::ofstream(tmp.path / "sweep.yaml") << "sweep: tiny\nbase: base.yaml\n"

@@ -115,7 +115,8 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
         for (const RunData& r : c.runs)
             for (const detail::Row& row : r.evals)
                 for (const auto& [k, v] : row.values)
-                    if (seen.insert(k).second) metrics.push_back(k);
+                    // eval.jsonl also times each evaluation; that is not a metric.
+                    if (k != "seconds" && seen.insert(k).second) metrics.push_back(k);
     }
     std::vector<std::string> losses;
     {
