@@ -16,6 +16,7 @@ GANTRY_COMMAND("run", "train one experiment (a live progress line on a terminal)
     app.add_option("--set", request->overrides, "override a key: key.path=value (repeatable)")
         ->allow_extra_args(false);
     app.add_option("--out", request->out_dir, "where runs go (default: runs)");
+    app.add_option("--run-id", request->run_id, "name of the new run directory (default: the UTC start time)");
     app.add_option("--resume", request->resume_dir, "continue this run directory from its newest checkpoint");
     app.add_flag("--allow-inexact-resume", request->allow_inexact_resume,
                  "continue a resume whose threads or CPU ISA differ (no longer bit for bit)");

@@ -343,8 +343,9 @@ int run_experiment(const RunRequest& request) {
         // Run ids have second resolution: two runs of one experiment started within the same
         // second (a script launching seeds side by side) would collide and the second one fail.
         // The loser of the mkdir race takes the next free suffix instead.
-        const std::string base_id = io::make_run_id();
+        const std::string base_id = request.run_id.empty() ? io::make_run_id() : request.run_id;
         std::optional<io::RunDir> created;
+        if (!request.run_id.empty()) created.emplace(io::create_run_dir(request.out_dir, spec.experiment, base_id));
         for (int attempt = 1; !created; ++attempt) {
             const std::string id = attempt == 1 ? base_id : base_id + "-" + std::to_string(attempt);
             try {

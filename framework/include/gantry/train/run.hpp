@@ -19,6 +19,9 @@ struct RunRequest {
     std::vector<std::string> overrides;
     /// Runs go to <out_dir>/<experiment>/<run-id>/.
     std::string out_dir = "runs";
+    /// The run directory's name; empty: the UTC start time (io::make_run_id). A given id must be
+    /// new: `gantry sweep` names each run by the hash of its configuration.
+    std::string run_id;
     /// --resume RUN_DIR: continue that run from its newest good checkpoint.
     std::string resume_dir;
     /// Continue a resume whose thread count or CPU ISA differs (no longer bit for bit).

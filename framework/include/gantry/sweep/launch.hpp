@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// `gantry sweep`: runs the runs of a sweep that are not finished yet, each as a child process
+/// of the real `gantry run` (locally or as a Slurm job-array task), and records what happened in
+/// <sweep dir>/sweep.json.
+#include <string>
+#include <vector>
+
+#include "gantry/sweep/sweep.hpp"
+
+namespace gantry::sweep {
+
+/// What a relaunch does with a run, decided from its run directory alone.
+enum class Action {
+    skip,    // summary.json says done or stopped
+    start,   // no run directory yet
+    resume,  // a run directory exists: interrupted, failed or killed; continue from its checkpoint
+};
+
+struct LaunchRequest {
+    /// The `gantry` executable the runs are started with.
+    std::string gantry;
+    /// Sweeps go to <out>/<sweep name>/.
+    std::string out = "runs";
+    /// Overrides of the sweep file's settings when > 0 / non-empty.
+    int parallel = 0;
+    std::string backend;
+    /// List what would run, change nothing.
+    bool dry_run = false;
+    /// Threads the machine has (0: std::thread::hardware_concurrency()).
+    int cores = 0;
+};
+
+struct PlannedRun {
+    const SweepRun* run;
+    std::string dir;
+    Action action;
+};
+
+/// <out>/<sweep>/ for this sweep.
+std::string sweep_dir(const SweepSpec& spec, const std::string& out);
+
+/// The action for every run, in the sweep's order.
+std::vector<PlannedRun> plan(const SweepSpec& spec, const std::string& dir);
+
+/// Runs the sweep and writes its report. Returns 0 when every run finished (done or stopped
+/// early), 1 when some failed (the report says which and why), 130 when the sweep itself was
+/// interrupted (a relaunch continues it). Throws ConfigError for a bad request (2) and
+/// OutputError (74) when the sweep directory cannot be written.
+int launch_sweep(const SweepSpec& spec, const LaunchRequest& request);
+
+}  // namespace gantry::sweep

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The runs a report is about, read from their directories (and the sweep's sweep.json).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gantry::report::detail {
+
+/// One row of eval.jsonl or metrics.jsonl: the iteration and its numbers.
+struct Row {
+    int64_t iteration = 0;
+    std::map<std::string, double> values;
+};
+
+struct RunData {
+    std::string id;
+    std::string dir;
+    /// The configuration (overrides without the seed, or the experiment's name).
+    std::string label;
+    size_t configuration = 0;
+    uint64_t seed = 0;
+    /// done, stopped, failed, interrupted, diverged, running, pending, missing.
+    std::string status;
+    std::string message;
+    std::vector<Row> evals;
+    std::vector<Row> logs;
+    /// The newest samples/iter-*.png, or "".
+    std::string sample_png;
+
+    bool finished() const { return status == "done" || status == "stopped"; }
+};
+
+struct Collection {
+    std::string title;
+    bool is_sweep = false;
+    bool random_search = false;
+    std::vector<std::string> configurations;
+    std::vector<RunData> runs;
+    std::vector<std::string> sweep_metrics;
+    std::string sweep_selection;
+    std::vector<std::string> notes;
+};
+
+/// Reads a sweep directory, a run directory or a directory of run directories.
+Collection collect(const std::string& dir);
+
+}  // namespace gantry::report::detail

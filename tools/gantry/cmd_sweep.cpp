@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// `gantry sweep FILE [--out DIR] [--parallel N] [--backend local|slurm] [--dry-run]`
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "command.hpp"
+#include "gantry/config/experiment.hpp"
+#include "gantry/sweep/launch.hpp"
+#include "gantry/train/host_catalog.hpp"
+
+namespace gantry::cli {
+namespace {
+
+struct SweepArgs {
+    std::string file;
+    sweep::LaunchRequest request;
+};
+
+int run_sweep(SweepArgs& args) {
+    sweep::SweepSpec spec;
+    try {
+        // Every run is checked against the plugins it would load, before any run starts.
+        spec = sweep::load_sweep(args.file, [](const std::string& file, const std::vector<std::string>& overrides) {
+            train::PluginSession plugins;
+            return train::resolve_experiment(file, overrides, plugins);
+        });
+    } catch (const config::ConfigErrors& e) {
+        for (const config::Diagnostic& d : e.records()) std::fprintf(stderr, "error: %s\n", d.format().c_str());
+        std::fprintf(stderr, "gantry sweep: %zu problem%s in %s; nothing was run\n", e.records().size(),
+                     e.records().size() == 1 ? "" : "s", args.file.c_str());
+        return static_cast<int>(ExitCode::bad_config);
+    }
+    // The runs are started with this very binary, so that a sweep never mixes versions.
+    args.request.gantry = std::filesystem::read_symlink("/proc/self/exe").string();
+    return sweep::launch_sweep(spec, args.request);
+}
+
+std::function<int()> setup_sweep(CLI::App& app) {
+    auto args = std::make_shared<SweepArgs>();
+    app.add_option("file", args->file, "the sweep YAML file")->required();
+    app.add_option("--out", args->request.out, "sweeps go to DIR/<sweep>/ (default: runs)");
+    app.add_option("--parallel", args->request.parallel, "runs at once (default: the file's parallel:)")
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--backend", args->request.backend, "local or slurm (default: the file's backend:)")
+        ->check(CLI::IsMember({"local", "slurm"}));
+    app.add_flag("--dry-run", args->request.dry_run, "list what would run (skip, start, resume) and stop");
+    return [args] { return run_sweep(*args); };
+}
+
+}  // namespace
+}  // namespace gantry::cli
+
+GANTRY_COMMAND("sweep", "run every run of a sweep file (skipping finished ones), then its report",
+               gantry::cli::setup_sweep);
