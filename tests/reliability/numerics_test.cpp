@@ -51,7 +51,7 @@ int64_t non_finite(const fs::path& checkpoint) {
 }  // namespace
 
 TEST_CASE("reliability: NaN and Inf planted in losses  gradients and weights stop the run in that step",
-          "[.][reliability][numerics]") {
+          "[reliability][numerics]") {
     Scratch scratch;
     std::ofstream(scratch.path / "n.yaml") << "experiment: numerics\n"
                                               "seed: 2\n"
