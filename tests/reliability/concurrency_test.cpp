@@ -54,7 +54,7 @@ bool same_tensors(const fs::path& a, const fs::path& b) {
 
 }  // namespace
 
-TEST_CASE("reliability: resumes racing for one run directory  exactly one wins", "[.][reliability][race]") {
+TEST_CASE("reliability: resumes racing for one run directory  exactly one wins", "[reliability][race]") {
     Scratch scratch;
     std::ofstream(scratch.path / "race.yaml") << "experiment: race\n"
                                                  "seed: 9\n"
@@ -117,7 +117,7 @@ TEST_CASE("reliability: resumes racing for one run directory  exactly one wins",
     CHECK(exactly_one == trials);
 }
 
-TEST_CASE("reliability: a holder killed with -9 leaves no stale lock", "[.][reliability][race]") {
+TEST_CASE("reliability: a holder killed with -9 leaves no stale lock", "[reliability][race]") {
     Scratch scratch;
     std::ofstream(scratch.path / "k.yaml") << "experiment: killed\n"
                                               "threads: 1\n"
