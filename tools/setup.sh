@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
 # setup.sh — from a checkout to a working build of Gantry on Debian 12 (bookworm).
 #
-#   usage: tools/setup.sh [--test] [--asan] [--no-build] [-- CMAKE_ARGS...]
+#   usage: tools/setup.sh [--test] [--asan] [--fuzz] [--no-build] [-- CMAKE_ARGS...]
 #
 #   (no flag)   install the missing Debian packages, then configure and build build/ (Release)
 #   --test      also run the whole test suite in build/
 #   --asan      also build build-asan/ with ASan + LeakSanitizer + UBSan and run the suite there
+#   --fuzz      also build the libFuzzer targets in build-fuzz/ (clang, ASan + UBSan), replay their
+#               committed corpora and fuzz each for GANTRY_FUZZ_SECONDS (default 30) (tools/fuzz.sh)
 #   --no-build  only install the packages
 #   -- ARGS     extra arguments for the configure step, e.g. -- -DGANTRY_WERROR=ON
 #
 # Safe to run again: packages already installed are not touched, builds are incremental.
-# Environment: GANTRY_JOBS (parallel build jobs, default: all cores).
+# Environment: GANTRY_JOBS (parallel build jobs, default: all cores), GANTRY_FUZZ_SECONDS.
 # Exit status: 0 when everything asked for succeeded, 1 otherwise, 2 on a bad command line.
 set -euo pipefail
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
-run_tests=0 asan=0 build=1
+run_tests=0 asan=0 fuzz=0 build=1
 cmake_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --test)     run_tests=1 ;;
     --asan)     asan=1 ;;
+    --fuzz)     fuzz=1 ;;
     --no-build) build=0 ;;
     -h|--help)  usage; exit 0 ;;
     --)         shift; cmake_args=("$@"); break ;;
@@ -53,6 +56,9 @@ packages=(
   strace                                           # crash-consistency tests inject faults
   clang libclang-rt-14-dev                         # libFuzzer targets (CI replays the corpora)
 )
+
+# clang's OpenMP runtime: only the fuzz build compiles the core with clang.
+[ $fuzz = 1 ] && packages+=(libomp-dev)
 
 command -v dpkg-query >/dev/null || fail "this script targets Debian 12; see docs/building.md for the packages"
 missing=()
@@ -132,6 +138,24 @@ if [ $asan = 1 ]; then
   # A leak fails the test that leaked; UBSan reports come with the stack that led there.
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
     test_tree build-asan
+fi
+
+if [ $fuzz = 1 ]; then
+  # Only the core and the fuzzers: the CLI, plugins and tests are not needed here. The tree is
+  # instrumented as a whole (coverage + ASan + UBSan), so the fuzzers see the core's code.
+  log=build-fuzz/setup-build.log
+  mkdir -p build-fuzz
+  say "building build-fuzz/ (clang, libFuzzer + ASan + UBSan; log: $log)"
+  start=$SECONDS
+  { CC=clang CXX=clang++ cmake -S . -B build-fuzz -DGANTRY_FUZZ=ON -DGANTRY_BUILD_TESTS=OFF \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_args[@]}" \
+      && cmake --build build-fuzz --target gantry_fuzzers -j"$jobs"; } </dev/null >"$log" 2>&1 \
+    || show_failure "$log" "the build of build-fuzz/"
+  say "built build-fuzz/ in $((SECONDS - start)) s"
+  start=$SECONDS
+  tools/fuzz.sh replay || fail "a committed fuzz input fails again (see above)"
+  tools/fuzz.sh run "${GANTRY_FUZZ_SECONDS:-30}" || fail "the fuzzers found a new failing input (see above)"
+  say "fuzzing done in $((SECONDS - start)) s"
 fi
 
 say "done: build/bin/gantry is ready"

@@ -422,8 +422,10 @@ void forget_options_of_replaced_plugin(Node& root, const std::string& assignment
         const Node* old_name = s->find("plugin");
         if (!old_name || !old_name->is_scalar() || old_name->scalar == assignment.substr(eq + 1))
             return;
-        std::erase_if(s->entries, [&](const Entry& e) {
-            return e.key != "plugin" && e.key != runtime_key && e.key_mark.line > 0;
+        // A copy: clang 14 cannot capture a structured binding in a lambda.
+        const char* const kept = runtime_key;
+        std::erase_if(s->entries, [kept](const Entry& e) {
+            return e.key != "plugin" && e.key != kept && e.key_mark.line > 0;
         });
     }
 }

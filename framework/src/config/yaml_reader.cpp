@@ -2,6 +2,7 @@
 // yaml-cpp → config::Node, with the checks yaml-cpp does not make. yaml-cpp marks are 0-based;
 // every Mark stored here is 1-based, as editors show positions.
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -153,6 +154,39 @@ size_t first_invalid_utf8(std::string_view s) {
     return std::string_view::npos;
 }
 
+// yaml-cpp 0.7.0's LoadAll loops forever when a document is followed by a ',' that starts a
+// token at the top level (",", "- a\n,", "[a],"): found by fuzz/experiment_loader.cpp. Each
+// further document then "starts" at that ',' without consuming it. Documents are walked here with
+// an event parser until one starts where the previous one did; that position is returned (line 0
+// when there is no stray ',', or on a syntax error, which the real parse reports).
+Mark stray_flow_entry(std::string_view text, const std::string& file) {
+    struct DocumentStarts : YAML::EventHandler {
+        YAML::Mark start;
+        void OnDocumentStart(const YAML::Mark& m) override { start = m; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    } handler;
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    int previous = -1;
+    for (int documents = 0; documents < 100'000; ++documents) {
+        try {
+            if (!parser.HandleNextDocument(handler)) return {};
+        } catch (const YAML::Exception&) {
+            return {};
+        }
+        if (handler.start.pos == previous) return {file, handler.start.line + 1, handler.start.column + 1};
+        previous = handler.start.pos;
+    }
+    return {};
+}
+
 }  // namespace
 
 Node parse_yaml(std::string_view text, const std::string& file, Diagnostics& diagnostics) {
@@ -169,6 +203,11 @@ Node parse_yaml(std::string_view text, const std::string& file, Diagnostics& dia
     }
     std::vector<YAML::Node> documents;
     try {
+        if (const Mark stray = stray_flow_entry(text, file); stray.line > 0) {
+            diagnostics.add(stray, "", "YAML syntax error: ',' outside any [ ] or { } list",
+                            "remove the ',' or put the items in [ ]");
+            return {};
+        }
         documents = YAML::LoadAll(std::string(text));
     } catch (const YAML::DeepRecursion& e) {
         diagnostics.add({file, e.mark.line + 1, e.mark.column + 1}, "",

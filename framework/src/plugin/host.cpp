@@ -26,6 +26,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/plugin/abi.hpp"
+#include "descriptor.hpp"
 #include "library_file.hpp"
 
 namespace gantry::plugin {
@@ -47,13 +48,9 @@ const char* valid_kinds() { return "architecture, loss, dataset, metric"; }
 
 namespace {
 
-constexpr const char* kDescriptorAlias = "gantry_plugin_descriptor";
+using detail::kDescriptorAlias;
+using detail::read_descriptor;
 constexpr const char* kCreateAlias = "gantry_plugin_create";
-// Fields up to and including `provides` are what API 1.0 reads; a smaller struct_size means the
-// plugin was built against a descriptor that lacks some of them.
-constexpr size_t kNeededDescriptorSize = offsetof(Descriptor, provides) + sizeof(const char*);
-// A sane upper bound, so a garbage count cannot make us walk off into unmapped memory.
-constexpr uint32_t kMaxOptions = 1024;
 
 // ---- the process-lifetime library registry ----
 
@@ -127,137 +124,6 @@ LoadedLibrary& load_library(const std::string& path) {
     return result;
 }
 
-// ---- descriptor gates ----
-
-bool valid_plugin_name(const char* name) {
-    if (name == nullptr || !(name[0] >= 'a' && name[0] <= 'z')) return false;
-    size_t n = 0;
-    for (; name[n] != '\0' && n <= 64; ++n) {
-        const char c = name[n];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    }
-    return n <= 64;
-}
-
-bool valid_option_name(const char* name) {
-    if (name == nullptr || name[0] == '\0') return false;
-    for (const char* c = name; *c != '\0'; ++c)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-              *c == '_'))
-            return false;
-    return true;
-}
-
-// A name for messages, from a string the gates have not validated yet.
-std::string shown(const char* text) {
-    if (text == nullptr) return "(null)";
-    std::string out;
-    for (size_t i = 0; text[i] != '\0' && i < 64; ++i) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-    }
-    return out;
-}
-
-std::vector<std::string> split(const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    std::string part;
-    std::istringstream in(text);
-    while (std::getline(in, part, separator)) {
-        const auto first = part.find_first_not_of(" \t");
-        const auto last = part.find_last_not_of(" \t");
-        if (first != std::string::npos) parts.push_back(part.substr(first, last - first + 1));
-    }
-    return parts;
-}
-
-const std::string kRebuild = "rebuild the plugin against this Gantry SDK";
-
-// Checks the descriptor field by field, each only after the fields it depends on, and copies it
-// into C++ values. No plugin code runs here beyond the descriptor function itself.
-PluginInfo read_descriptor(const std::string& path, const Descriptor* d) {
-    GANTRY_CHECK_AS(PluginError, d != nullptr, "plugin ", path, ": ", kDescriptorAlias,
-                    " returned null; ", kRebuild);
-    GANTRY_CHECK_AS(PluginError, d->magic == kDescriptorMagic, "plugin ", path,
-                    ": descriptor magic is 0x", std::hex, d->magic, ", expected 0x",
-                    kDescriptorMagic, std::dec,
-                    " (not a Gantry descriptor, or a corrupt library); ", kRebuild);
-    GANTRY_CHECK_AS(PluginError, d->struct_size >= kNeededDescriptorSize, "plugin ", path,
-                    ": descriptor is ", d->struct_size, " bytes but API ", kApiMajor, ".",
-                    kApiMinor, " needs at least ", kNeededDescriptorSize, "; ", kRebuild);
-
-    const std::string who = concat("plugin '", shown(d->name), "' (", path, ")");
-    GANTRY_CHECK_AS(PluginError, d->api_major == kApiMajor, who, ": API ", d->api_major, ".",
-                    d->api_minor, " but this gantry supports ", kApiMajor, ".x (", kApiMajor, ".",
-                    kApiMinor, "); ", kRebuild);
-    GANTRY_CHECK_AS(PluginError, d->api_minor <= kApiMinor, who, ": API ", d->api_major, ".",
-                    d->api_minor, " is newer than this gantry's ", kApiMajor, ".", kApiMinor,
-                    "; update gantry or ", kRebuild);
-    if (d->fingerprint == nullptr || std::strcmp(d->fingerprint, host_fingerprint()) != 0) {
-        // shown() caps at 64 characters; a fingerprint is longer, print it whole.
-        const std::string theirs = d->fingerprint ? std::string(d->fingerprint) : "(none)";
-        throw PluginError(concat(who, ": built with a different toolchain: plugin \"", theirs,
-                                 "\", gantry \"", host_fingerprint(),
-                                 "\"; rebuild the plugin with the same compiler and standard "
-                                 "library as gantry (Boost.DLL gives no ABI guarantee across "
-                                 "toolchains)"));
-    }
-    const auto kind_value = static_cast<uint32_t>(d->kind);
-    GANTRY_CHECK_AS(PluginError, kind_value >= 1 && kind_value <= 4, who, ": kind ", kind_value,
-                    " is not one of ", valid_kinds(), " (1-4); ", kRebuild);
-    GANTRY_CHECK_AS(PluginError, valid_plugin_name(d->name), "plugin ", path, ": name \"",
-                    shown(d->name),
-                    "\" is not a valid plugin name (1-64 of a-z, 0-9, '_', starting with a "
-                    "letter); rename it in GANTRY_PLUGIN");
-    GANTRY_CHECK_AS(PluginError, d->version != nullptr && d->version[0] != '\0', who,
-                    ": declares no version; give one in GANTRY_PLUGIN (\"1.0.0\")");
-
-    PluginInfo info;
-    info.kind = d->kind;
-    info.name = d->name;
-    info.version = d->version;
-    info.summary = d->summary ? d->summary : "";
-    info.path = path;
-    info.fingerprint = d->fingerprint;
-    info.api_major = d->api_major;
-    info.api_minor = d->api_minor;
-
-    GANTRY_CHECK_AS(PluginError, d->option_count <= kMaxOptions, who, ": declares ",
-                    d->option_count, " options, more than the ", kMaxOptions,
-                    " allowed (corrupt descriptor?)");
-    GANTRY_CHECK_AS(PluginError, d->option_count == 0 || d->options != nullptr, who,
-                    ": declares ", d->option_count, " options but its option table is null");
-    std::set<std::string> seen;
-    for (uint32_t i = 0; i < d->option_count; ++i) {
-        const OptionSpec& spec = d->options[i];
-        GANTRY_CHECK_AS(PluginError, valid_option_name(spec.name), who, ": option ", i,
-                        " has an invalid name \"", shown(spec.name),
-                        "\" (expected letters, digits and '_')");
-        GANTRY_CHECK_AS(PluginError, seen.insert(spec.name).second, who, ": option '", spec.name,
-                        "' is declared twice; option names must be unique");
-        const auto type = static_cast<uint32_t>(spec.type);
-        GANTRY_CHECK_AS(PluginError, type >= 1 && type <= 7, who, ": option '", spec.name,
-                        "' has an unknown type ", type, " (expected 1-7)");
-        GANTRY_CHECK_AS(PluginError,
-                        std::isnan(spec.min) || std::isnan(spec.max) || spec.min <= spec.max, who,
-                        ": option '", spec.name, "' has min ", spec.min, " > max ", spec.max);
-        OptionInfo option;
-        option.name = spec.name;
-        option.type = spec.type;
-        if (spec.default_value) option.default_value = std::string(spec.default_value);
-        option.min = spec.min;
-        option.max = spec.max;
-        if (spec.choices) option.choices = split(spec.choices, '|');
-        option.doc = spec.doc ? spec.doc : "";
-        info.options.push_back(std::move(option));
-    }
-
-    if (d->provides) info.provides = split(d->provides, ',');
-    GANTRY_CHECK_AS(PluginError, info.kind != Kind::metric || !info.provides.empty(), who,
-                    ": a metric plugin must list the metrics it provides "
-                    "(GANTRY_METRIC_PLUGIN's PROVIDES)");
-    return info;
-}
 
 // ---- search path ----
 

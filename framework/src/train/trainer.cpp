@@ -9,6 +9,7 @@
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/optim/optimizer.hpp"
+#include "train/poison.hpp"
 
 namespace gantry::train {
 
@@ -184,7 +185,8 @@ Tensor total_of(const LossTerms& terms, StepLog& log, int64_t iteration, size_t 
         GANTRY_CHECK_AS(ShapeError, term.defined() && term.numel() == 1, "loss term '", name,
                         "' of the ", network, " step must be a scalar, got ",
                         term.defined() ? term.shape().str() : std::string("undefined"));
-        const double v = term.item();
+        double v = term.item();
+        if (const auto poison = detail::poison_at(detail::PoisonPlace::loss, iteration, step_index)) v = *poison;
         GANTRY_CHECK_AS(DivergenceError, std::isfinite(v), "training diverged at iteration ",
                         iteration + 1, ", step ", step_index + 1, " (train: ", network,
                         "): loss term '", name, "' is ", v);
@@ -201,11 +203,22 @@ double Trainer::descend(const Tensor& total, optim::Optimizer& optimizer, size_t
                         const char* network) {
     optimizer.zero_grad();
     autograd::backward(total);
+    if (const auto poison = detail::poison_at(detail::PoisonPlace::grad, iteration_, step_index))
+        for (const Tensor& p : optimizer.params())
+            if (p.grad().defined()) {
+                Tensor g = p.grad();
+                g.data()[0] = *poison;
+                break;
+            }
     const double norm = grad_norm(optimizer.params());
     GANTRY_CHECK_AS(DivergenceError, std::isfinite(norm), "training diverged at iteration ",
                     iteration_ + 1, ", step ", step_index + 1, " (train: ", network,
                     "): the gradient norm is ", norm);
     optimizer.step();
+    if (const auto poison = detail::poison_at(detail::PoisonPlace::weight, iteration_, step_index)) {
+        Tensor p = optimizer.params().front();
+        p.data()[p.numel() - 1] = *poison;
+    }
     return norm;
 }
 

@@ -34,12 +34,7 @@ struct Node {
     std::vector<Node> items;
     std::vector<Entry> entries;
 
-    static Node of(Type type, Mark mark) {
-        Node n;
-        n.type = type;
-        n.mark = std::move(mark);
-        return n;
-    }
+    static Node of(Type type, Mark mark);
 
     bool is_null() const { return type == Type::null; }
     bool is_scalar() const { return type == Type::scalar; }
@@ -57,6 +52,15 @@ struct Entry {
     Mark key_mark;
     Node value;
 };
+
+// Defined once Entry is complete: building a Node instantiates std::vector<Entry>'s destructor,
+// which clang (unlike g++) refuses for an incomplete Entry.
+inline Node Node::of(Type type, Mark mark) {
+    Node n;
+    n.type = type;
+    n.mark = std::move(mark);
+    return n;
+}
 
 /// "a mapping", "a list", "nothing (null)" or "'text'": the "got ..." of error messages.
 std::string describe(const Node& node);
