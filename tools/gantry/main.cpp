@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `gantry` command line: dispatches to the registered subcommands and maps every error kind
 // to the exit code of the product spec.
+#include <filesystem>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -22,6 +23,9 @@ int exit_code_of(const std::exception& e) {
     if (dynamic_cast<const DataError*>(&e)) return static_cast<int>(ExitCode::bad_data);
     if (dynamic_cast<const DivergenceError*>(&e)) return static_cast<int>(ExitCode::diverged);
     if (dynamic_cast<const OutputError*>(&e)) return static_cast<int>(ExitCode::output);
+    // Inputs are opened through checked readers that throw the errors above; a bare filesystem
+    // error comes from creating outputs (a path component too long, a file where a directory goes).
+    if (dynamic_cast<const std::filesystem::filesystem_error*>(&e)) return static_cast<int>(ExitCode::output);
     return 1;
 }
 }  // namespace

@@ -22,6 +22,9 @@ using detail::Section;
 
 namespace {
 
+/// The name becomes one directory: keep it well inside a file system's 255-byte component.
+constexpr size_t kMaxExperimentName = 128;
+
 std::string list_names(const std::vector<std::string>& names) {
     std::string out;
     for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
@@ -38,7 +41,7 @@ public:
         read_name(top, spec);
         if (const Node* n = top.take("seed"))
             if (auto v = detail::read_unsigned(*n, "seed", d_)) spec.seed = *v;
-        top.integer("threads", spec.threads, at_least(0));
+        top.integer("threads", spec.threads, Range{0, 4096, false, false});
         top.know("include");  // resolved before the schema sees the tree
         read_plugin_dirs(top, spec);
         catalog_ = provider_ ? provider_(spec.plugins) : nullptr;
@@ -83,9 +86,10 @@ private:
                        c == '-';
             });
         // The name becomes a directory: "." and ".." would escape the output root.
-        if (!valid_chars || *name == "." || *name == "..")
+        if (!valid_chars || *name == "." || *name == ".." || name->size() > kMaxExperimentName)
             d_.add(n->mark, "experiment",
-                   "expected a name of letters, digits, '_', '.' and '-', got " + describe(*n),
+                   "expected a name of at most " + std::to_string(kMaxExperimentName) +
+                       " letters, digits, '_', '.' and '-', got " + describe(*n),
                    "the name becomes a directory under the output root");
         else
             spec.experiment = *name;
@@ -148,6 +152,10 @@ private:
         }
         const PluginSchema* schema = catalog_->find(kind, *name);
         if (!schema) {
+            if (std::string why = catalog_->unusable_library(*name); !why.empty())
+                throw PluginError(gantry::detail::concat(name_node->mark.file, ":", name_node->mark.line, ":",
+                                                 name_node->mark.col, ": ", s.child("plugin"), ": ",
+                                                 kind_name, " plugin '", *name, "' cannot be loaded: ", why));
             std::string hint = did_you_mean(*name, catalog_->names(kind));
             d_.add(name_node->mark, s.child("plugin"),
                    "unknown " + kind_name + " plugin '" + *name + "'",

@@ -231,9 +231,10 @@ Node parse_yaml(std::string_view text, const std::string& file, Diagnostics& dia
         return converter.convert(documents[0], 0, {file, 1, 1}, "");
     } catch (const TooLarge&) {
         diagnostics.add({file, 1, 1}, "",
-                        "alias expansion too large: the file expands to more than " +
-                            std::to_string(kMaxNodes) + " nodes",
-                        "anchors (&) and aliases (*) are copied where they are used");
+                        "too large: the file has more than " + std::to_string(kMaxNodes) +
+                            " nodes once its aliases are expanded",
+                        "an experiment needs a few hundred; anchors (&) and aliases (*) are copied "
+                        "where they are used");
     } catch (const TooDeep& e) {
         diagnostics.add(e.mark, "", "nested deeper than " + std::to_string(kMaxDepth) + " levels");
     }

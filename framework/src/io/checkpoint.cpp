@@ -171,7 +171,8 @@ CheckpointData decode_checkpoint(std::string_view bytes, const std::string& sour
     const uint64_t size = bytes.size();
     if (size < 8 || std::memcmp(bytes.data(), kMagic, 8) != 0)
         throw DataError("checkpoint " + source + ": expected a Gantry checkpoint (magic GANTRYCK), got " +
-                        (size < 8 ? "a " + std::to_string(size) + "-byte file" : "other data"));
+                        (size < 8 ? "a " + std::to_string(size) + "-byte file" : "other data") +
+                        " (corrupt, or not a checkpoint)");
     if (size < kFixedHeader + kTrailer)
         throw corrupt(gantry::detail::concat("truncated: ", size, " bytes, expected at least ",
                                      kFixedHeader + kTrailer));

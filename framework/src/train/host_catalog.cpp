@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gantry/train/host_catalog.hpp"
 
+#include <filesystem>
+
 namespace gantry::train {
 
 HostCatalog::HostCatalog(const plugin::Host& host) {
@@ -14,6 +16,16 @@ HostCatalog::HostCatalog(const plugin::Host& host) {
             schema.options.push_back({o.name, o.type, o.default_value, o.min, o.max, o.choices, o.doc});
         schemas_.emplace(std::make_pair(info.kind, info.name), std::move(schema));
     }
+    skipped_ = host.skipped();
+}
+
+std::string HostCatalog::unusable_library(const std::string& name) const {
+    for (const plugin::SkippedFile& file : skipped_) {
+        const std::string filename = std::filesystem::path(file.path).filename().string();
+        if (filename == "libgantry_" + name + ".so" || filename == "lib" + name + ".so")
+            return file.path + ": " + file.reason;
+    }
+    return {};
 }
 
 const config::PluginSchema* HostCatalog::find(plugin::Kind kind, const std::string& name) const {

@@ -62,6 +62,12 @@ public:
     virtual const PluginSchema* find(plugin::Kind kind, const std::string& name) const = 0;
     /// Every plugin name of that kind (for "did you mean" and for listing the choices).
     virtual std::vector<std::string> names(plugin::Kind kind) const = 0;
+    /// Why a library that looks like plugin `name` (libgantry_NAME.so) was found but not
+    /// loaded, or empty: an unknown name is then a broken plugin (exit 3), not a typo (exit 2).
+    virtual std::string unusable_library(const std::string& name) const {
+        (void)name;
+        return {};
+    }
 };
 
 /// A catalogue held in memory: what the host builds after scanning, and what tests use.

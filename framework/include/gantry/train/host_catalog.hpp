@@ -18,9 +18,11 @@ public:
     explicit HostCatalog(const plugin::Host& host);
     const config::PluginSchema* find(plugin::Kind kind, const std::string& name) const override;
     std::vector<std::string> names(plugin::Kind kind) const override;
+    std::string unusable_library(const std::string& name) const override;
 
 private:
     std::map<std::pair<plugin::Kind, std::string>, config::PluginSchema> schemas_;
+    std::vector<plugin::SkippedFile> skipped_;
 };
 
 /// The plugins an experiment can see: its `plugins:` directories, GANTRY_PLUGIN_PATH and the
