@@ -335,8 +335,11 @@ int run_experiment(const RunRequest& request) {
     if (resuming) {
         io::RunDir opened = io::open_run_dir(run_dir);
         lock = std::make_unique<io::RunLock>(std::move(opened.lock));
+        // A killed writer leaves its temporary wherever it was writing (checkpoints/, samples/,
+        // the event files): the lock is ours, so every temporary in the run is stale.
         io::remove_stale_temps(run_dir);
-        io::remove_stale_temps(run_dir / "checkpoints");
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(run_dir))
+            if (entry.is_directory()) io::remove_stale_temps(entry.path());
         io::truncate_to_last_line(run_dir / "metrics.jsonl");
         io::truncate_to_last_line(run_dir / "eval.jsonl");
     } else {
