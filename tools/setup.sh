@@ -12,7 +12,8 @@
 #   -- ARGS     extra arguments for the configure step, e.g. -- -DGANTRY_WERROR=ON
 #
 # Safe to run again: packages already installed are not touched, builds are incremental.
-# Environment: GANTRY_JOBS (parallel build jobs, default: all cores), GANTRY_FUZZ_SECONDS.
+# Environment: GANTRY_JOBS (parallel build jobs, default: all cores), GANTRY_FUZZ_SECONDS,
+#              GANTRY_FUZZ_STRICT=1 (a new fuzz finding fails; a corpus regression always does).
 # Exit status: 0 when everything asked for succeeded, 1 otherwise, 2 on a bad command line.
 set -euo pipefail
 
@@ -154,7 +155,16 @@ if [ $fuzz = 1 ]; then
   say "built build-fuzz/ in $((SECONDS - start)) s"
   start=$SECONDS
   tools/fuzz.sh replay || fail "a committed fuzz input fails again (see above)"
-  tools/fuzz.sh run "${GANTRY_FUZZ_SECONDS:-30}" || fail "the fuzzers found a new failing input (see above)"
+  # A committed input failing again is a regression and fails. A *new* input found in these few
+  # seconds is a bug to file, not a verdict on this change (OSS-Fuzz's policy): it is reported
+  # loudly with its file, and fails only with GANTRY_FUZZ_STRICT=1.
+  if ! tools/fuzz.sh run "${GANTRY_FUZZ_SECONDS:-30}"; then
+    if [ "${GANTRY_FUZZ_STRICT:-0}" = 1 ]; then
+      fail "the fuzzers found a new failing input (see above; inputs in build-fuzz/fuzz-artifacts/)"
+    fi
+    say "WARNING: the fuzzers found a new failing input (see above; inputs in build-fuzz/fuzz-artifacts/):" \
+        "add it to fuzz/corpus/ with the fix"
+  fi
   say "fuzzing done in $((SECONDS - start)) s"
 fi
 
