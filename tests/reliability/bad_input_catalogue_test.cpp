@@ -26,6 +26,7 @@
 
 #include "gantry/io/png.hpp"
 #include "support/process_pool.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -779,20 +780,8 @@ std::string substitute(std::string s, const std::string& dir) {
     return s;
 }
 
-struct Scratch {
-    fs::path path;
-    Scratch() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("gantry_catalogue_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~Scratch() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+/// A fresh directory under /tmp, removed with everything in it.
+using Scratch = gantry::testing::TempDir;
 
 ReferenceRun make_reference(const fs::path& scratch) {
     std::ofstream(scratch / "ref.yaml") << base_yaml();

@@ -19,26 +19,15 @@
 
 #include "gantry/io/checkpoint.hpp"
 #include "support/process_pool.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using gantry::testing::Command;
 
 namespace {
 
-struct Scratch {
-    fs::path path;
-    Scratch() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("gantry_race_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~Scratch() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+/// A fresh directory under /tmp, removed with everything in it.
+using Scratch = gantry::testing::TempDir;
 
 bool same_tensors(const fs::path& a, const fs::path& b) {
     const auto x = gantry::io::read_checkpoint(a), y = gantry::io::read_checkpoint(b);

@@ -27,6 +27,7 @@
 #include "gantry/error.hpp"
 #include "gantry/io/checkpoint.hpp"
 #include "support/process_pool.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using gantry::testing::Command;
@@ -46,20 +47,8 @@ std::string slurp(const fs::path& p) {
     return s.str();
 }
 
-struct Scratch {
-    fs::path path;
-    Scratch() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("gantry_crash_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~Scratch() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+/// A fresh directory under /tmp, removed with everything in it.
+using Scratch = gantry::testing::TempDir;
 
 std::vector<std::string> lines_without_clock(const fs::path& file) {
     std::vector<std::string> out;

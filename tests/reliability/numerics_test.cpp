@@ -17,25 +17,14 @@
 
 #include "gantry/io/checkpoint.hpp"
 #include "support/process_pool.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-    fs::path path;
-    Scratch() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("gantry_numerics_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~Scratch() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+/// A fresh directory under /tmp, removed with everything in it.
+using Scratch = gantry::testing::TempDir;
 
 /// Count of non-finite values in the network tensors of a checkpoint (RNG and trainer state are
 /// bit patterns stored as floats, not numbers).
