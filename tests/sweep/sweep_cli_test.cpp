@@ -26,7 +26,7 @@ std::string slurp(const fs::path& p) {
 }
 
 /// A ring experiment of a fraction of a second: evaluations, samples and checkpoints included.
-void write_base(const fs::path& dir, int iterations) {
+void write_base(const fs::path& dir, int iterations, int checkpoint_every = 10, int evaluate_every = 25) {
     std::ofstream(dir / "base.yaml") << "experiment: ring\nseed: 0\nthreads: 1\n"
         "data: {plugin: gaussian_mixture, layout: ring}\n"
         "generator: {plugin: mlp, latent: 4, hidden: [16]}\n"
@@ -34,8 +34,9 @@ void write_base(const fs::path& dir, int iterations) {
         "loss: {plugin: nonsaturating}\n"
         "optimizers:\n  generator: {type: adam, lr: 1.0e-3}\n  discriminator: {type: adam, lr: 1.0e-3}\n"
         "schedule: {iterations: " << iterations << ", batch: 64}\n"
-        "evaluate: {every: 25, samples: 256, metrics: [modes, high_quality, kl_modes]}\n"
-        "log: {every: 10}\nsamples: {every: 25, grid: 16}\ncheckpoint: {every: 10, keep: 2}\n";
+        "evaluate: {every: " << evaluate_every << ", samples: 256, metrics: [modes, high_quality, kl_modes]}\n"
+        "log: {every: 10}\nsamples: {every: " << evaluate_every << ", grid: 16}\ncheckpoint: {every: " << checkpoint_every
+        << ", keep: 2}\n";
 }
 
 /// Run directories (those with an experiment.yaml) below a sweep directory.
@@ -127,10 +128,34 @@ TEST_CASE("gantry sweep: a diverging run fails alone and the sweep exits 1", "[s
     CHECK_THAT(slurp(fs::path(out) / "failing" / "sweep.json"), Contains("\"exit_code\": 5"));
 }
 
+TEST_CASE("gantry sweep: a configuration that cannot be built stops the sweep before any run", "[sweep][cli]") {
+    gantry::testing::TempDir tmp;
+    write_base(tmp.path, 30);
+    // The mlp plugin refuses batch norm in a discriminator only when it builds the network: the
+    // resolved file is valid, the configuration is not.
+    std::ofstream(tmp.path / "sweep.yaml") << "sweep: unbuildable\nbase: base.yaml\nseeds: 2\n"
+        "runs:\n  - {label: plain}\n  - {label: batch-norm, discriminator.norm: batch}\n";
+    const std::string out = (tmp.path / "out").string();
+    for (const bool dry_run : {true, false}) {
+        std::vector<std::string> args = {"sweep", (tmp.path / "sweep.yaml").string(), "--out", out};
+        if (dry_run) args.push_back("--dry-run");
+        const auto r = run_gantry(args);
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.output, Contains("sweep.yaml: configuration 'batch-norm'") &&
+                                 Contains("plugin 'mlp' cannot build") &&
+                                 Contains("1 of 2 configurations cannot be built; nothing was run"));
+        CHECK_THAT(r.output, !Contains("configuration 'plain'"));
+        CHECK_FALSE(fs::exists(out));
+    }
+}
+
 TEST_CASE("gantry sweep: a killed run is resumed from its checkpoint by the relaunch", "[sweep][cli]") {
     gantry::testing::TempDir tmp;
-    write_base(tmp.path, 400);
-    std::ofstream(tmp.path / "sweep.yaml") << "sweep: long\nbase: base.yaml\nseeds: [5]\n";
+    // Killed at its first checkpoint, long before its last iteration. `parallel: 2` gives the one
+    // run one thread: two OpenMP threads on a busy 2-core machine make it ten times slower.
+    write_base(tmp.path, 2000, 200, 1000);
+    std::ofstream(tmp.path / "sweep.yaml") << "sweep: long\nbase: base.yaml\nseeds: [5]\nparallel: 2\n";
     const std::string out = (tmp.path / "out").string();
     gantry::testing::GantryProcess sweep({"sweep", (tmp.path / "sweep.yaml").string(), "--out", out});
     // Wait for the run's first checkpoint, then kill -9 the run (its pid is in its .lock).

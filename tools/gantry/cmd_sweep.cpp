@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sweep FILE [--out DIR] [--parallel N] [--backend local|slurm] [--dry-run]`
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "gantry/config/experiment.hpp"
 #include "gantry/sweep/launch.hpp"
 #include "gantry/train/host_catalog.hpp"
+#include "gantry/train/run.hpp"
 
 namespace gantry::cli {
 namespace {
@@ -16,6 +18,36 @@ struct SweepArgs {
     std::string file;
     sweep::LaunchRequest request;
 };
+
+// Builds one run of every configuration as `gantry run` would before its first iteration, so that
+// what only the built networks reveal (an architecture refusing its options, batch norm in a
+// critic under a gradient penalty, unreadable data) stops the sweep up front instead of failing
+// each of its runs. The training seed cannot change whether a configuration builds, so one run
+// per configuration is enough. Prints every refusal; returns the first one's exit code, or 0.
+int check_configurations_build(const sweep::SweepSpec& spec) {
+    int first_code = 0;
+    size_t refused = 0;
+    for (size_t c = 0; c < spec.configurations.size(); ++c) {
+        const auto run = std::find_if(spec.runs.begin(), spec.runs.end(),
+                                      [&](const sweep::SweepRun& r) { return r.configuration == c; });
+        if (run == spec.runs.end()) continue;
+        try {
+            train::PluginSession plugins;
+            const config::ExperimentSpec experiment =
+                train::resolve_experiment(spec.base, run->assignments(), plugins);
+            train::check_experiment_builds(experiment, plugins);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "error: %s: configuration '%s' (run %s) would fail before training: %s\n",
+                         spec.file.c_str(), run->label.c_str(), run->run_id.c_str(), e.what());
+            if (first_code == 0) first_code = exit_code_of(e);
+            ++refused;
+        }
+    }
+    if (refused > 0)
+        std::fprintf(stderr, "gantry sweep: %zu of %zu configurations cannot be built; nothing was run\n", refused,
+                     spec.configurations.size());
+    return first_code;
+}
 
 int run_sweep(SweepArgs& args) {
     sweep::SweepSpec spec;
@@ -31,6 +63,7 @@ int run_sweep(SweepArgs& args) {
                      e.records().size() == 1 ? "" : "s", args.file.c_str());
         return static_cast<int>(ExitCode::bad_config);
     }
+    if (const int code = check_configurations_build(spec); code != 0) return code;
     // The runs are started with this very binary, so that a sweep never mixes versions.
     args.request.gantry = std::filesystem::read_symlink("/proc/self/exe").string();
     return sweep::launch_sweep(spec, args.request);

@@ -4,6 +4,7 @@
 /// registers itself with GANTRY_COMMAND, so adding a command touches no other file.
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <functional>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct CommandRegistration {
 };
 
 std::vector<CommandRegistration>& commands();
+
+/// The product spec's exit code for an error thrown by a command (1 for an unexpected one).
+int exit_code_of(const std::exception& e);
 
 struct Registrar {
     Registrar(const char* name, const char* help, CommandSetup setup) {

@@ -16,7 +16,6 @@ std::vector<CommandRegistration>& commands() {
     return list;
 }
 
-namespace {
 int exit_code_of(const std::exception& e) {
     if (dynamic_cast<const ConfigError*>(&e)) return static_cast<int>(ExitCode::bad_config);
     if (dynamic_cast<const PluginError*>(&e)) return static_cast<int>(ExitCode::plugin);
@@ -28,7 +27,6 @@ int exit_code_of(const std::exception& e) {
     if (dynamic_cast<const std::filesystem::filesystem_error*>(&e)) return static_cast<int>(ExitCode::output);
     return 1;
 }
-}  // namespace
 
 }  // namespace gantry::cli
 
