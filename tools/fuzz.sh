@@ -12,7 +12,7 @@
 #   merge        add the inputs of DIR/fuzz-corpus/<target>/ that grow coverage to the committed
 #                corpus (libFuzzer -merge=1)
 #
-# DIR defaults to build-fuzz (tools/setup.sh --fuzz builds it). Targets default to all five.
+# DIR defaults to build-fuzz (tools/setup.sh --fuzz builds it). Targets default to all six.
 # Exit status: 0 when no target crashed, leaked, timed out or ran out of memory; 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +25,11 @@ if [ "$mode" = run ]; then seconds=${1:?run needs SECONDS}; shift; fi
 case "$mode" in replay|run|merge) ;; *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;; esac
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(experiment_loader idx_reader png_reader checkpoint_reader plugin_descriptor)
+[ ${#targets[@]} -gt 0 ] || targets=(experiment_loader sweep_loader idx_reader png_reader checkpoint_reader plugin_descriptor)
 
 # -malloc_limit_mb turns an allocation bomb into a reported failure instead of a slow OOM.
 common=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512)
-max_len() { case "$1" in experiment_loader|plugin_descriptor) echo 65536 ;; *) echo 1048576 ;; esac; }
+max_len() { case "$1" in experiment_loader|sweep_loader|plugin_descriptor) echo 65536 ;; *) echo 1048576 ;; esac; }
 
 status=0
 for t in "${targets[@]}"; do

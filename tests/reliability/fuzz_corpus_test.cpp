@@ -12,6 +12,9 @@
 #define GANTRY_FUZZ_ENTRY fuzz_experiment_loader
 #include "../../fuzz/experiment_loader.cpp"
 #undef GANTRY_FUZZ_ENTRY
+#define GANTRY_FUZZ_ENTRY fuzz_sweep_loader
+#include "../../fuzz/sweep_loader.cpp"
+#undef GANTRY_FUZZ_ENTRY
 #define GANTRY_FUZZ_ENTRY fuzz_idx_reader
 #include "../../fuzz/idx_reader.cpp"
 #undef GANTRY_FUZZ_ENTRY
@@ -48,6 +51,7 @@ size_t replay(const std::string& target, int (*entry)(const uint8_t*, size_t)) {
 
 TEST_CASE("reliability: the committed fuzz corpora replay without a finding", "[reliability][fuzz]") {
     CHECK(replay("experiment_loader", fuzz_experiment_loader) > 0);
+    CHECK(replay("sweep_loader", fuzz_sweep_loader) > 0);
     CHECK(replay("idx_reader", fuzz_idx_reader) > 0);
     CHECK(replay("png_reader", fuzz_png_reader) > 0);
     CHECK(replay("checkpoint_reader", fuzz_checkpoint_reader) > 0);

@@ -145,6 +145,21 @@ TEST_CASE("sweep file errors name the sweep file line and column", "[sweep]") {
         REQUIRE(p.size() == 1);
         CHECK_THAT(p[0].message, Contains("grid:, runs:, random: or seeds:"));
     }
+    SECTION("a sweep that expands to more than 10000 runs is refused before it is expanded") {
+        const std::string ten = ": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]";
+        auto p = problems(tmp, "sweep: x\nbase: " + kBase + "\ngrid:\n  a.a" + ten + "\n  a.b" + ten + "\n  a.c" + ten +
+                                   "\n  a.d" + ten + "\n  a.e" + ten + "\n");
+        REQUIRE(p.size() == 1);
+        CHECK(p[0].line == 8);
+        CHECK(p[0].key_path == "grid.a.e");
+        CHECK_THAT(p[0].message, Contains("more than 10000 configurations"));
+        p = problems(tmp, "sweep: x\nbase: " + kBase + "\nrandom: {n: 1000000000000, params: {loss.lambda: {uniform: [0, 1]}}}\n");
+        REQUIRE(p.size() == 1);
+        CHECK(p[0].key_path == "random.n");
+        p = problems(tmp, "sweep: x\nbase: " + kBase + "\ngrid: {schedule.batch" + ten + "}\nseeds: 1001\n");
+        REQUIRE(p.size() == 1);
+        CHECK_THAT(p[0].message, Contains("more than 10000 runs (grid x runs x random x seeds)"));
+    }
     SECTION("a key swept twice") {
         const auto p = problems(tmp, "sweep: x\nbase: " + kBase + "\ngrid: {seed: [1, 2]}\nseeds: 2\n");
         REQUIRE(p.size() == 2);

@@ -23,6 +23,10 @@ using config::detail::Section;
 
 namespace {
 
+/// More runs than this is a typo (three grid axes of 30 values, random.n: 1e9), not a study: refused
+/// before anything is expanded, so a sweep file cannot make the loader run out of memory.
+constexpr int64_t kMaxRuns = 10000;
+
 /// A node as one line of flow YAML, the form `--set` parses back to the same node.
 std::string flow_yaml(const Node& node) {
     switch (node.type) {
@@ -78,6 +82,11 @@ std::vector<Configuration> read_grid(const Node& grid, Diagnostics& d) {
                   "a single value is a list of one: [" + flow_yaml(e.value) + "]");
             continue;
         }
+        if (product.size() * e.value.items.size() > static_cast<size_t>(kMaxRuns)) {
+            d.add(e.value.mark, path, "the grid expands to more than " + std::to_string(kMaxRuns) + " configurations",
+                  "sweep fewer values, or split the study into several sweeps");
+            return {};
+        }
         std::vector<Configuration> next;
         for (const Configuration& c : product)
             for (const Node& v : e.value.items) {
@@ -125,7 +134,7 @@ std::vector<Configuration> read_random(const Node& random, uint64_t& hyper_seed,
     int64_t n = 0;
     const Node* n_node = s.take("n");
     if (n_node) {
-        if (auto v = config::detail::read_integer(*n_node, "random.n", d, config::detail::at_least(1))) n = *v;
+        if (auto v = config::detail::read_integer(*n_node, "random.n", d, {1, kMaxRuns, false, false})) n = *v;
     } else {
         s.missing("n", "the number of configurations to draw");
     }
@@ -252,10 +261,26 @@ const char* to_string(Selection selection) {
     return selection == Selection::final_iteration ? "final" : "best";
 }
 
+namespace {
+SweepSpec read_sweep(const Node& root, Diagnostics& d, const std::string& path, const Resolver& resolve);
+}  // namespace
+
 SweepSpec load_sweep(const std::string& path, const Resolver& resolve) {
     Diagnostics d;
     const Node root = config::load_yaml_file(path, d);
     d.throw_if_any();
+    return read_sweep(root, d, path, resolve);
+}
+
+SweepSpec parse_sweep(std::string_view text, const std::string& path, const Resolver& resolve) {
+    Diagnostics d;
+    const Node root = config::parse_yaml(text, path, d);
+    d.throw_if_any();
+    return read_sweep(root, d, path, resolve);
+}
+
+namespace {
+SweepSpec read_sweep(const Node& root, Diagnostics& d, const std::string& path, const Resolver& resolve) {
     SweepSpec spec;
     spec.file = fs::absolute(path).lexically_normal().string();
     Section s(&root, "", d, Mark{path, 1, 1});
@@ -324,6 +349,16 @@ SweepSpec load_sweep(const std::string& path, const Resolver& resolve) {
 
     // The configurations: the product of the terms present (grid x runs x random), each crossed
     // with the training seeds. A key set by two terms is ambiguous.
+    size_t runs = seeds.empty() ? 1 : seeds.size();
+    for (const std::vector<Configuration>& term : terms) {
+        runs *= std::max<size_t>(1, term.size());  // each factor is at most kMaxRuns: no overflow
+        if (runs > static_cast<size_t>(kMaxRuns)) {
+            d.add(root.mark, "", "the sweep expands to more than " + std::to_string(kMaxRuns) +
+                                     " runs (grid x runs x random x seeds)",
+                  "sweep fewer values, or split the study into several sweeps");
+            d.throw_if_any();
+        }
+    }
     std::vector<Configuration> configurations{{}};
     for (const std::vector<Configuration>& term : terms) {
         std::vector<Configuration> next;
@@ -397,5 +432,6 @@ SweepSpec load_sweep(const std::string& path, const Resolver& resolve) {
     d.throw_if_any();
     return spec;
 }
+}  // namespace
 
 }  // namespace gantry::sweep

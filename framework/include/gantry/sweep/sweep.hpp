@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gantry/config/diagnostics.hpp"
@@ -85,6 +86,9 @@ using Resolver = std::function<config::ExperimentSpec(const std::string& file,
 /// collected (run problems are placed at the sweep file's line of the offending value) and thrown
 /// together as config::ConfigErrors (exit 2): nothing runs until every run is valid.
 SweepSpec load_sweep(const std::string& path, const Resolver& resolve);
+
+/// As load_sweep, for YAML text; `path` names it in messages and anchors `base:`.
+SweepSpec parse_sweep(std::string_view text, const std::string& path, const Resolver& resolve);
 
 const char* to_string(Backend backend);
 const char* to_string(Selection selection);
