@@ -128,6 +128,80 @@ TEST_CASE("gantry sweep: a diverging run fails alone and the sweep exits 1", "[s
     CHECK_THAT(slurp(fs::path(out) / "failing" / "sweep.json"), Contains("\"exit_code\": 5"));
 }
 
+TEST_CASE("gantry sweep: runs failing in every way fail alone and the others finish", "[sweep][cli][reliability]") {
+    gantry::testing::TempDir tmp;
+    // faulty_loss (tests/plugins) is the non-saturating loss, failing on purpose at G step 5.
+    std::ofstream(tmp.path / "base.yaml") << "experiment: faults\nseed: 0\nthreads: 1\n"
+        "plugins: [" << GANTRY_TEST_PLUGIN_DIR << "/faulty_loss]\n"
+        "data: {plugin: gaussian_mixture, layout: ring}\n"
+        "generator: {plugin: mlp, latent: 4, hidden: [16]}\n"
+        "discriminator: {plugin: mlp, hidden: [16]}\n"
+        "loss: {plugin: faulty_loss, at: 5}\n"
+        "optimizers:\n  generator: {type: adam, lr: 1.0e-3}\n  discriminator: {type: adam, lr: 1.0e-3}\n"
+        "schedule: {iterations: 40, batch: 64}\n"
+        "evaluate: {every: 20, samples: 256, metrics: [modes]}\n"
+        "log: {every: 10}\ncheckpoint: {every: 10}\n";
+    std::ofstream(tmp.path / "sweep.yaml") << "sweep: faults\nbase: base.yaml\nparallel: 2\n"
+        "runs:\n"
+        "  - {label: fine}\n"
+        "  - {label: also-fine, loss.at: 1000}\n"
+        "  - {label: abort, loss.fail: abort}\n"
+        "  - {label: segfault, loss.fail: segfault}\n"
+        "  - {label: foreign-exception, loss.fail: throw}\n"
+        "  - {label: data-error, loss.fail: data}\n"
+        "  - {label: exit-in-plugin, loss.fail: exit}\n"
+        "  - {label: diverges, optimizers.generator: {type: sgd, lr: 1.0e+30},"
+        " optimizers.discriminator: {type: sgd, lr: 1.0e+30}}\n"
+        "  - {label: occupied, loss.at: 7}\n";
+    const std::string out = (tmp.path / "out").string();
+    const std::vector<std::string> sweep = {"sweep", (tmp.path / "sweep.yaml").string(), "--out", out};
+
+    // A file where the `occupied` run's directory goes (a leftover of some earlier accident): it
+    // is moved aside, not overwritten, and the run goes ahead.
+    std::vector<std::string> dry_args = sweep;
+    dry_args.push_back("--dry-run");
+    const auto dry = run_gantry(dry_args);
+    INFO(dry.output);
+    REQUIRE(dry.exit_code == 0);
+    std::string occupied_id;
+    std::istringstream lines(dry.output);
+    for (std::string line; std::getline(lines, line);)
+        if (line.find(" occupied") != std::string::npos) {
+            std::istringstream words(line);
+            std::string action;
+            words >> action >> occupied_id;
+        }
+    REQUIRE(occupied_id.size() == 12);
+    const fs::path runs = fs::path(out) / "faults" / "faults";
+    fs::create_directories(runs);
+    std::ofstream(runs / occupied_id) << "not a directory\n";
+
+    const auto r = run_gantry(sweep);
+    INFO(r.output);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, Contains("sweep faults: 3 of 9 runs finished, 6 failed"));
+    const std::string state = slurp(fs::path(out) / "faults" / "sweep.json");
+    const std::string md = slurp(fs::path(out) / "faults" / "report.md");
+    INFO(md);
+    CHECK_THAT(md, Contains("## Failures"));
+    // Each failure with what a user needs to act on it.
+    CHECK_THAT(md, Contains("killed by signal Aborted"));
+    CHECK_THAT(md, Contains("killed by signal Segmentation fault"));
+    CHECK_THAT(md, Contains("faulty_loss: a bug in the plugin"));
+    CHECK_THAT(md, Contains("faulty_loss: the data went away"));
+    CHECK_THAT(md, Contains("exit code 3 without an error message; its log ends: "));
+    CHECK_THAT(md, Contains("training diverged at iteration"));
+    CHECK_THAT(state, Contains("\"exit_code\": 1,") && Contains("\"exit_code\": 3,") &&
+                          Contains("\"exit_code\": 4,") && Contains("\"exit_code\": 5,"));
+    // The three healthy runs finished, evaluated, with their summaries.
+    size_t done = 0;
+    for (const fs::path& d : run_dirs(fs::path(out) / "faults"))
+        if (slurp(d / "summary.json").find("\"status\":\"done\"") != std::string::npos) ++done;
+    CHECK(done == 3);
+    CHECK(slurp(runs / occupied_id / "summary.json").find("\"status\":\"done\"") != std::string::npos);
+    CHECK(slurp(runs / (occupied_id + ".incomplete-1")) == "not a directory\n");
+}
+
 TEST_CASE("gantry sweep: a configuration that cannot be built stops the sweep before any run", "[sweep][cli]") {
     gantry::testing::TempDir tmp;
     write_base(tmp.path, 30);

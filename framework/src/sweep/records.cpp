@@ -19,19 +19,22 @@ const char* to_string(Action a) {
     return a == Action::skip ? "skip" : a == Action::start ? "start" : "resume";
 }
 
-/// The last lines of a log; the "gantry: error:" line when there is one, since that is the
-/// reason, and whatever came last otherwise.
-std::string log_reason(const std::string& path) {
+struct LogReason {
+    std::string error;  // the last "error:" line: the reason, when the run could say it
+    std::string tail;   // the last lines otherwise (a crash, or an exit that said nothing)
+};
+
+LogReason log_reason(const std::string& path) {
     std::ifstream in(path);
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);)
         if (!line.empty() && line.rfind("=== ", 0) != 0) lines.push_back(line);
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it)
-        if (it->find("error:") != std::string::npos) return *it;
-    std::string tail;
+    LogReason out;
+    for (auto it = lines.rbegin(); it != lines.rend() && out.error.empty(); ++it)
+        if (it->find("error:") != std::string::npos) out.error = *it;
     for (size_t i = lines.size() > 3 ? lines.size() - 3 : 0; i < lines.size(); ++i)
-        tail += (tail.empty() ? "" : " | ") + lines[i];
-    return tail;
+        out.tail += (out.tail.empty() ? "" : " | ") + lines[i];
+    return out;
 }
 
 }  // namespace
@@ -101,12 +104,15 @@ void settle(RunRecord& record, int exit_code, int signal) {
         record.message = "interrupted; a relaunch resumes it from its checkpoint";
     } else {
         record.status = "failed";
-        record.message = !summary_message.empty() ? summary_message : log_reason(record.log);
-        if (signal != 0)
-            record.message = std::string("killed by signal ") + strsignal(signal) +
-                             (record.message.empty() ? "" : ": " + record.message);
-        else if (record.message.empty())
-            record.message = "exit code " + std::to_string(exit_code);
+        const LogReason log = log_reason(record.log);
+        std::string reason = !summary_message.empty() ? summary_message : log.error;
+        // Without a message of its own the run crashed or exited silently: say how it ended and
+        // what it printed last.
+        if (reason.empty())
+            reason = std::string(signal != 0 ? "no error message" : "exit code " + std::to_string(exit_code) +
+                                                                         " without an error message") +
+                     (log.tail.empty() ? "" : "; its log ends: " + log.tail);
+        record.message = signal != 0 ? std::string("killed by signal ") + strsignal(signal) + ": " + reason : reason;
     }
 }
 
