@@ -24,7 +24,7 @@ struct SweepArgs {
 // critic under a gradient penalty, unreadable data) stops the sweep up front instead of failing
 // each of its runs. The training seed cannot change whether a configuration builds, so one run
 // per configuration is enough. Prints every refusal; returns the first one's exit code, or 0.
-int check_configurations_build(const sweep::SweepSpec& spec) {
+int check_configurations_build(const sweep::SweepSpec& spec, train::PluginSessions& sessions) {
     int first_code = 0;
     size_t refused = 0;
     for (size_t c = 0; c < spec.configurations.size(); ++c) {
@@ -32,10 +32,8 @@ int check_configurations_build(const sweep::SweepSpec& spec) {
                                       [&](const sweep::SweepRun& r) { return r.configuration == c; });
         if (run == spec.runs.end()) continue;
         try {
-            train::PluginSession plugins;
-            const config::ExperimentSpec experiment =
-                train::resolve_experiment(spec.base, run->assignments(), plugins);
-            train::check_experiment_builds(experiment, plugins);
+            const config::ExperimentSpec experiment = sessions.resolve(spec.base, run->assignments());
+            train::check_experiment_builds(experiment, sessions.session_for(experiment));
         } catch (const std::exception& e) {
             std::fprintf(stderr, "error: %s: configuration '%s' (run %s) would fail before training: %s\n",
                          spec.file.c_str(), run->label.c_str(), run->run_id.c_str(), e.what());
@@ -51,11 +49,12 @@ int check_configurations_build(const sweep::SweepSpec& spec) {
 
 int run_sweep(SweepArgs& args) {
     sweep::SweepSpec spec;
+    // Every run is checked against the plugins it would load, before any run starts; the plugin
+    // directories are scanned once, not once per run.
+    train::PluginSessions sessions;
     try {
-        // Every run is checked against the plugins it would load, before any run starts.
-        spec = sweep::load_sweep(args.file, [](const std::string& file, const std::vector<std::string>& overrides) {
-            train::PluginSession plugins;
-            return train::resolve_experiment(file, overrides, plugins);
+        spec = sweep::load_sweep(args.file, [&](const std::string& file, const std::vector<std::string>& overrides) {
+            return sessions.resolve(file, overrides);
         });
     } catch (const config::ConfigErrors& e) {
         for (const config::Diagnostic& d : e.records()) std::fprintf(stderr, "error: %s\n", d.format().c_str());
@@ -63,7 +62,7 @@ int run_sweep(SweepArgs& args) {
                      e.records().size() == 1 ? "" : "s", args.file.c_str());
         return static_cast<int>(ExitCode::bad_config);
     }
-    if (const int code = check_configurations_build(spec); code != 0) return code;
+    if (const int code = check_configurations_build(spec, sessions); code != 0) return code;
     // The runs are started with this very binary, so that a sweep never mixes versions.
     args.request.gantry = std::filesystem::read_symlink("/proc/self/exe").string();
     return sweep::launch_sweep(spec, args.request);

@@ -40,15 +40,37 @@ std::vector<std::string> HostCatalog::names(plugin::Kind kind) const {
     return out;
 }
 
+namespace {
+void open_session(PluginSession& session, const std::vector<std::string>& dirs) {
+    plugin::SearchPaths paths;
+    paths.experiment_dirs = dirs;
+    session.host = std::make_unique<plugin::Host>(paths);
+    session.host->scan();
+    session.catalog = std::make_unique<HostCatalog>(*session.host);
+}
+}  // namespace
+
 config::ExperimentSpec resolve_experiment(const std::string& file,
                                           const std::vector<std::string>& overrides,
                                           PluginSession& session) {
     return config::load_experiment(file, overrides, [&](const std::vector<std::string>& dirs) {
-        session.host = std::make_unique<plugin::Host>(plugin::SearchPaths{.experiment_dirs = dirs});
-        session.host->scan();
-        session.catalog = std::make_unique<HostCatalog>(*session.host);
+        open_session(session, dirs);
         return session.catalog.get();
     });
+}
+
+config::ExperimentSpec PluginSessions::resolve(const std::string& file, const std::vector<std::string>& overrides) {
+    return config::load_experiment(file, overrides, [&](const std::vector<std::string>& dirs) {
+        PluginSession& session = by_dirs_[dirs];
+        if (!session.host) open_session(session, dirs);
+        return session.catalog.get();
+    });
+}
+
+PluginSession& PluginSessions::session_for(const config::ExperimentSpec& spec) {
+    PluginSession& session = by_dirs_[spec.plugins];
+    if (!session.host) open_session(session, spec.plugins);
+    return session;
 }
 
 }  // namespace gantry::train

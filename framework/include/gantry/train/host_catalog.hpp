@@ -38,4 +38,17 @@ config::ExperimentSpec resolve_experiment(const std::string& file,
                                           const std::vector<std::string>& overrides,
                                           PluginSession& session);
 
+/// Sessions shared by many experiments (the runs of a sweep): one scan of the plugin directories
+/// per distinct `plugins:` list, instead of one per experiment.
+class PluginSessions {
+public:
+    /// As resolve_experiment, reusing the session of the experiment's plugin directories.
+    config::ExperimentSpec resolve(const std::string& file, const std::vector<std::string>& overrides);
+    /// The session that resolved `spec` (made by resolve()).
+    PluginSession& session_for(const config::ExperimentSpec& spec);
+
+private:
+    std::map<std::vector<std::string>, PluginSession> by_dirs_;
+};
+
 }  // namespace gantry::train
