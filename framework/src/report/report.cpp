@@ -23,7 +23,7 @@ using detail::Collection;
 using detail::RunData;
 
 bool lower_is_better(const std::string& metric) {
-    return metric == "kl_modes" || metric == "fd" || metric.find("distance") != std::string::npos;
+    return metric == "kl_modes" || metric == "fd" || metric == "kid" || metric.find("distance") != std::string::npos;
 }
 
 namespace {
