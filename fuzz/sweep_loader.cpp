@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: sweep YAML text -> parse_sweep (grid, runs, random, seeds, set, report; every
-// run resolved against a small ring experiment, up to 500 runs per input). Only gantry::Error may
+// run resolved against a small ring experiment, up to 100 runs per input). Only gantry::Error may
 // come out. An accepted sweep must be consistent: at least one run, each in a listed
 // configuration, run ids unique and 12 hex digits, and a second load gives the same runs (a
 // relaunch must find the same directories).
@@ -69,7 +69,7 @@ extern "C" int GANTRY_FUZZ_ENTRY(const uint8_t* data, size_t size) {
     // of up to 10,000 runs is valid (the cap is unit-tested in sweep_file_test.cpp) but resolving
     // thousands of runs twice takes longer than that. Past kMaxResolved the harness gives up on
     // the input; everything up to the expansion has been exercised by then.
-    constexpr int kMaxResolved = 500;
+    constexpr int kMaxResolved = 100;
     int resolved = 0;
     const auto resolve = [&resolved](const std::string& base, const std::vector<std::string>& overrides) {
         if (++resolved > kMaxResolved) throw gantry::ConfigError("fuzz harness: more runs than it resolves");

@@ -28,7 +28,9 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(experiment_loader sweep_loader idx_reader png_reader checkpoint_reader plugin_descriptor)
 
 # -malloc_limit_mb turns an allocation bomb into a reported failure instead of a slow OOM.
-common=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512)
+# GANTRY_FUZZ_TIMEOUT (seconds per input, default 10): raise it on a loaded machine, where a
+# starved process can pass 10 s of wall time on an input that takes 0.4 s alone.
+common=(-timeout="${GANTRY_FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -malloc_limit_mb=512)
 max_len() { case "$1" in experiment_loader|sweep_loader|plugin_descriptor) echo 65536 ;; *) echo 1048576 ;; esac; }
 
 status=0
