@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sweep FILE [--out DIR] [--parallel N] [--backend local|slurm] [--dry-run]`
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "command.hpp"
 #include "gantry/config/experiment.hpp"
@@ -27,10 +27,12 @@ struct SweepArgs {
 int check_configurations_build(const sweep::SweepSpec& spec, train::PluginSessions& sessions) {
     int first_code = 0;
     size_t refused = 0;
-    for (size_t c = 0; c < spec.configurations.size(); ++c) {
-        const auto run = std::find_if(spec.runs.begin(), spec.runs.end(),
-                                      [&](const sweep::SweepRun& r) { return r.configuration == c; });
-        if (run == spec.runs.end()) continue;
+    // The first run of each configuration is the one to build: one pass over the runs, not a
+    // search per configuration (a sweep may hold 10,000 runs).
+    std::vector<bool> checked(spec.configurations.size(), false);
+    for (const sweep::SweepRun* run = spec.runs.data(); run != spec.runs.data() + spec.runs.size(); ++run) {
+        if (checked[run->configuration]) continue;
+        checked[run->configuration] = true;
         try {
             const config::ExperimentSpec experiment = sessions.resolve(spec.base, run->assignments());
             train::check_experiment_builds(experiment, sessions.session_for(experiment));
