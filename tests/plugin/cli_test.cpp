@@ -2,46 +2,24 @@
 // `gantry plugins` run as a user runs it: the real binary, its output and its exit code.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <array>
 #include <csignal>
-#include <cstdio>
 #include <string>
+
+#include "support/gantry_process.hpp"
 
 using Catch::Contains;
 
 namespace {
 
-struct Result {
-    int status = 0;      // as returned by pclose()
-    int exit_code = -1;  // -1 when the process did not exit normally
-    std::string output;  // stdout and stderr together
-};
+using Result = gantry::testing::ProcessResult;
+using gantry::testing::run_gantry;
 
-// GANTRY_PLUGIN_PATH is cleared so that the user's environment cannot add plugins.
-Result run_gantry(const std::string& arguments) {
-    const std::string command =
-        "env -u GANTRY_PLUGIN_PATH '" GANTRY_CLI "' " + arguments + " 2>&1";
-    Result result;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 4096> buffer;
-    size_t n;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-    result.status = ::pclose(pipe);
-    if (WIFEXITED(result.status)) result.exit_code = WEXITSTATUS(result.status);
-    return result;
-}
-
-std::string fixture(const std::string& name) {
-    return "'" + std::string(GANTRY_TEST_PLUGIN_DIR) + "/" + name + "'";
-}
+std::string fixture(const std::string& name) { return std::string(GANTRY_TEST_PLUGIN_DIR) + "/" + name; }
 
 }  // namespace
 
 TEST_CASE("gantry plugins: lists every plugin with its options", "[plugin][cli]") {
-    const Result r = run_gantry("plugins --path " + fixture("good"));
+    const Result r = run_gantry({"plugins", "--path", fixture("good")});
     INFO(r.output);
     CHECK(r.exit_code == 0);
     // The built-in plugins are listed too; only the test plugins' lines are checked here.
@@ -60,36 +38,35 @@ TEST_CASE("gantry plugins: lists every plugin with its options", "[plugin][cli]"
 }
 
 TEST_CASE("gantry plugins: --kind filters - an unknown kind is exit 2", "[plugin][cli]") {
-    const Result loss = run_gantry("plugins --kind loss --path " + fixture("good"));
+    const Result loss = run_gantry({"plugins", "--kind", "loss", "--path", fixture("good")});
     CHECK(loss.exit_code == 0);
     CHECK_THAT(loss.output, Contains("good_loss"));
     CHECK_THAT(loss.output, !Contains("good_dataset"));
 
-    const Result bad = run_gantry("plugins --kind losses --path " + fixture("good"));
+    const Result bad = run_gantry({"plugins", "--kind", "losses", "--path", fixture("good")});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.output, Contains("unknown kind 'losses'") &&
                                Contains("architecture, loss, dataset, metric"));
 }
 
 TEST_CASE("gantry plugins: a bad plugin is exit 3 with the message", "[plugin][cli]") {
-    const Result r = run_gantry("plugins --path " + fixture("good") + " --path " +
-                                fixture("bad_api_major"));
+    const Result r = run_gantry({"plugins", "--path", fixture("good"), "--path", fixture("bad_api_major")});
     CHECK(r.exit_code == 3);
     CHECK_THAT(r.output, Contains("gantry: error: plugin 'bad_api_major'") &&
                              Contains("API 2.0 but this gantry supports 1.x") &&
                              Contains("rebuild the plugin against this Gantry SDK"));
 
-    const Result fake = run_gantry("plugins --path " + fixture("not_a_library/libgantry_fake.so"));
+    const Result fake = run_gantry({"plugins", "--path", fixture("not_a_library/libgantry_fake.so")});
     CHECK(fake.exit_code == 3);
     CHECK_THAT(fake.output, Contains("libgantry_fake.so: not a plugin library"));
 }
 
 TEST_CASE("gantry plugins: non-plugins are skipped and listed with --verbose", "[plugin][cli]") {
-    const Result quiet = run_gantry("plugins --path " + fixture("not_a_library"));
+    const Result quiet = run_gantry({"plugins", "--path", fixture("not_a_library")});
     CHECK(quiet.exit_code == 0);
     CHECK_THAT(quiet.output, !Contains("libgantry_fake.so"));
 
-    const Result verbose = run_gantry("plugins -v --path " + fixture("not_a_library"));
+    const Result verbose = run_gantry({"plugins", "-v", "--path", fixture("not_a_library")});
     CHECK(verbose.exit_code == 0);
     CHECK_THAT(verbose.output, Contains("search path (in order):") &&
                                    Contains("libgantry_fake.so: not a shared library"));
@@ -98,14 +75,12 @@ TEST_CASE("gantry plugins: non-plugins are skipped and listed with --verbose", "
 TEST_CASE("gantry plugins: a throwing static initializer stops the process loudly (documented limit)",
           "[plugin][cli]") {
     // dlopen() runs static initializers. Whether their exception can leave the loader depends
-    // on unwind tables: usually std::terminate (SIGABRT, 134 through the shell); when it does get
+    // on unwind tables: usually std::terminate (SIGABRT); when it does get
     // out, the host reports it as a plugin error (exit 3). Either way the process stops loudly
     // and names the culprit; it never carries on or exits 0.
-    const Result r = run_gantry("plugins --path " + fixture("static_init_throws"));
+    const Result r = run_gantry({"plugins", "--path", fixture("static_init_throws")});
     INFO(r.output);
-    const bool aborted = (WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGABRT) ||
-                         r.exit_code == 128 + SIGABRT;
-    CHECK((aborted || r.exit_code == 3));
+    CHECK((r.signal == SIGABRT || r.exit_code == 3));
     CHECK_THAT(r.output, Contains("static initializer of static_init_throws"));
     if (r.exit_code == 3)
         CHECK_THAT(r.output, Contains("libgantry_static_init_throws.so: a static initializer threw"));

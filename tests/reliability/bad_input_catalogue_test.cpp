@@ -790,6 +790,7 @@ ReferenceRun make_reference(const fs::path& scratch) {
         {Command{{GANTRY_CLI, "run", (scratch / "ref.yaml").string(), "--out", (scratch / "ref").string(),
                   "--set", "checkpoint.keep=1"},
                  scratch / "ref.log",
+                 {},
                  {}}},
         1, std::chrono::seconds(120));
     INFO(results[0].output);

@@ -126,6 +126,7 @@ struct Fixture {
         const auto r = gantry::testing::run_all(
             {Command{{GANTRY_CLI, "run", (scratch.path / "crash.yaml").string(), "--out", (scratch.path / "s").string()},
                      scratch.path / "start.log",
+                     {},
                      {}}},
             1, std::chrono::seconds(120));
         INFO(r[0].output);
@@ -133,7 +134,7 @@ struct Fixture {
         start = fs::directory_iterator(scratch.path / "s" / "crash")->path();
         reference = scratch.path / "reference";
         fs::copy(start, reference, fs::copy_options::recursive);
-        const auto ref = gantry::testing::run_all({Command{resume_args(reference), scratch.path / "ref.log", {}}}, 1,
+        const auto ref = gantry::testing::run_all({Command{resume_args(reference), scratch.path / "ref.log", {}, {}}}, 1,
                                                   std::chrono::seconds(120));
         INFO(ref[0].output);
         REQUIRE(ref[0].exit_code == 0);
@@ -147,7 +148,7 @@ struct Fixture {
         const fs::path trace = scratch.path / ("trace-" + std::to_string(counter++));
         std::vector<std::string> argv = {kStrace, "-f", "-qq", "-o", trace.string(), "-e", "trace=" + calls};
         for (const std::string& a : resume_args(run)) argv.push_back(a);
-        const auto r = gantry::testing::run_all({Command{argv, scratch.path / "count.log", {}}}, 1,
+        const auto r = gantry::testing::run_all({Command{argv, scratch.path / "count.log", {}, {}}}, 1,
                                                 std::chrono::seconds(120));
         REQUIRE(r[0].exit_code == 0);
         std::istringstream in(slurp(trace));
@@ -179,8 +180,8 @@ Outcome sweep(Fixture& f, const std::string& calls, const std::string& inject, c
         std::vector<std::string> argv = {kStrace, "-f", "-qq", "-o", "/dev/null", "-e", "trace=" + calls,
                                          "-e", "inject=" + calls + ":" + inject + ":when=" + std::to_string(n)};
         for (const std::string& a : f.resume_args(run)) argv.push_back(a);
-        faulty.push_back(Command{argv, run.string() + ".faulty.log", {}});
-        clean.push_back(Command{f.resume_args(run), run.string() + ".clean.log", {}});
+        faulty.push_back(Command{argv, run.string() + ".faulty.log", {}, {}});
+        clean.push_back(Command{f.resume_args(run), run.string() + ".clean.log", {}, {}});
     }
     const auto first = gantry::testing::run_all(faulty, 2, std::chrono::seconds(60));
     // Between the fault and the clean resume: what a crash leaves must be consistent.

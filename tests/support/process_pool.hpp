@@ -7,14 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace gantry::testing {
+#include "support/process_result.hpp"
 
-struct ProcessResult {
-    int exit_code = -1;  ///< -1 when killed by a signal
-    int signal = 0;
-    bool timed_out = false;
-    std::string output;  ///< stdout and stderr interleaved
-};
+namespace gantry::testing {
 
 struct Command {
     std::vector<std::string> argv;  ///< argv[0] is the program (an absolute path)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <string>
 
 namespace gantry::testing {
 
@@ -19,6 +20,7 @@ struct TempDir {
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
+    std::string str() const { return path.string(); }
 };
 
 }  // namespace gantry::testing

@@ -3,8 +3,6 @@
 // experiments from tests/train/data, the run directory it leaves and its exit codes.
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +25,8 @@
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/run_dir.hpp"
 #include "gantry/io/tensorboard.hpp"
+#include "support/gantry_process.hpp"
+#include "support/temp_dir.hpp"
 
 using Catch::Contains;
 namespace fs = std::filesystem;
@@ -35,133 +35,14 @@ namespace {
 
 // ---- running the binary -------------------------------------------------------------------------
 
-struct Result {
-    int exit_code = -1;  // -1: killed by a signal
-    int signal = 0;
-    std::string output;  // stdout and stderr, interleaved as written
-};
-
-/// A running `gantry`: its stdout and stderr go into one pipe.
-class Child {
-public:
-    explicit Child(const std::vector<std::string>& args) {
-        // Everything the child needs is built before fork(): between fork and exec only
-        // async-signal-safe calls (no malloc) are allowed in a process that may have threads.
-        static char cli[] = GANTRY_CLI;
-        std::vector<char*> argv = {cli};
-        for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        // Only the built plugins: the user's environment must not add any.
-        std::vector<char*> envp;
-        for (char** e = environ; *e != nullptr; ++e)
-            if (std::strncmp(*e, "GANTRY_PLUGIN_PATH=", 19) != 0) envp.push_back(*e);
-        envp.push_back(nullptr);
-        int fds[2];
-        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            ::dup2(fds[1], 1);
-            ::dup2(fds[1], 2);
-            ::close(fds[0]);
-            ::close(fds[1]);
-            ::execve(cli, argv.data(), envp.data());
-            ::_exit(127);
-        }
-        ::close(fds[1]);
-        fd_ = fds[0];
-    }
-    ~Child() {
-        if (fd_ >= 0) ::close(fd_);
-        if (pid_ > 0 && !reaped_) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    pid_t pid() const { return pid_; }
-    const std::string& output() const { return output_; }
-
-    /// Reads until `needle` has appeared in the output (true) or the child closed it / the time
-    /// ran out (false).
-    bool read_until(const std::string& needle, std::chrono::seconds limit = std::chrono::seconds(60)) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (output_.find(needle) == std::string::npos) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0 || !read_some(static_cast<int>(left.count()))) return false;
-        }
-        return true;
-    }
-
-    /// Reads everything and waits for the exit; a child still running after `limit` is killed
-    /// (the test then fails on its exit code instead of hanging).
-    Result finish(std::chrono::seconds limit = std::chrono::seconds(120)) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (true) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
-                ::kill(pid_, SIGKILL);
-                output_ += "\n[test: killed after the time limit]";
-                break;
-            }
-            if (!read_some(static_cast<int>(left.count()))) break;
-        }
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        reaped_ = true;
-        Result r;
-        r.output = output_;
-        if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-        if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-        return r;
-    }
-
-private:
-    // false at end of file or when nothing came within `ms`.
-    bool read_some(int ms) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, ms) <= 0) return false;
-        char buffer[4096];
-        const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-        if (n <= 0) return false;
-        output_.append(buffer, static_cast<size_t>(n));
-        return true;
-    }
-
-    pid_t pid_ = -1;
-    int fd_ = -1;
-    bool reaped_ = false;
-    std::string output_;
-};
-
-Result run_gantry(const std::vector<std::string>& args) { return Child(args).finish(); }
+using Result = gantry::testing::ProcessResult;
+using Child = gantry::testing::GantryProcess;
+using gantry::testing::run_gantry;
+using gantry::testing::TempDir;
 
 std::string data(const std::string& name) {
     return std::string(GANTRY_SOURCE_DIR) + "/tests/train/data/" + name;
 }
-
-/// A fresh directory under /tmp, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("gantry_run_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string str() const { return path.string(); }
-};
 
 /// `gantry run FILE --out OUT [args...]`.
 Result run(const std::string& file, const fs::path& out, std::vector<std::string> extra = {}) {
