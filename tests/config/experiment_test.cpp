@@ -2,7 +2,10 @@
 // Good experiment files: defaults, includes, overrides, and the resolved YAML round trip.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "gantry/config/experiment.hpp"
 
@@ -273,4 +276,31 @@ TEST_CASE("experiment: optimizer types keep only their own options", "[config]")
                                                 "0.9\n    nesterov: true\n"));
     CHECK_THAT(s.resolved_yaml,
                Catch::Contains("    schedule: {type: cosine, final_lr: 0.1}\n"));
+}
+
+TEST_CASE("experiment: path options resolve against the file that writes them - absolute in the resolved file",
+          "[config]") {
+    namespace fs = std::filesystem;
+    const auto normal = [](const std::string& p) { return fs::path(p).lexically_normal().string(); };
+    const ExperimentSpec s = load("idx_paths.yaml");
+    // Written in base/idx_base.yaml: against base/, not against the including file's directory.
+    CHECK(s.data.options.get_string("images") == normal(data_path("base/../data/images.idx")));
+    CHECK(s.data.options.get_string("labels").empty());  // the empty default stays empty
+    // A --set has no file: against the experiment file's directory.
+    const ExperimentSpec set = load("idx_paths.yaml", {"data.labels=labels.idx"});
+    CHECK(set.data.options.get_string("labels") == normal(data_path("labels.idx")));
+    const ExperimentSpec absolute = load("idx_paths.yaml", {"data.labels=/srv/labels.idx"});
+    CHECK(absolute.data.options.get_string("labels") == "/srv/labels.idx");
+    // The resolved file, read back from anywhere, names the same files.
+    CHECK_THAT(set.resolved_yaml, Catch::Contains("images: " + normal(data_path("base/../data/images.idx"))));
+    const fs::path elsewhere =
+        fs::temp_directory_path() / ("gantry-resolved-paths-" + std::to_string(::getpid()) + ".yaml");
+    {
+        std::ofstream(elsewhere) << set.resolved_yaml;
+    }
+    const ExperimentSpec again = load_experiment(elsewhere.string(), {}, &fake_catalog());
+    fs::remove(elsewhere);
+    CHECK(again.data.options.get_string("images") == set.data.options.get_string("images"));
+    CHECK(again.data.options.get_string("labels") == set.data.options.get_string("labels"));
+    CHECK(again.config_hash == set.config_hash);
 }

@@ -24,8 +24,8 @@ const OptionSpec kGaussianMixture[] = {
     {"sigma", OptionType::number, "0.02", 1e-6, kAny, nullptr, "standard deviation per mode"},
 };
 const OptionSpec kIdx[] = {
-    {"images", OptionType::string, nullptr, kAny, kAny, nullptr, "IDX image file (.gz or plain)"},
-    {"labels", OptionType::string, "", kAny, kAny, nullptr, "IDX label file; empty = none"},
+    {"images", OptionType::path, nullptr, kAny, kAny, nullptr, "IDX image file (.gz or plain)"},
+    {"labels", OptionType::path, "", kAny, kAny, nullptr, "IDX label file; empty = none"},
 };
 const OptionSpec kMlp[] = {
     {"hidden", OptionType::integer_list, "[128, 128]", 1, 65536, nullptr, "hidden layer widths"},

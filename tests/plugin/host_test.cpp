@@ -229,7 +229,7 @@ TEST_CASE("plugin host: a newer API minor is refused", "[plugin]") {
     const std::vector<std::string> dir{fixture("newer_minor")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("libgantry_newer_minor.so") &&
-                                            Contains("API 1.1 is newer than this gantry's 1.0") &&
+                                            Contains("API 1.2 is newer than this gantry's 1.1") &&
                                             Contains("rebuild the plugin"));
 }
 

@@ -27,10 +27,9 @@ namespace {
 
 const std::string kFashion = "/usr/share/datasets/fashion-mnist";
 
-std::unique_ptr<Dataset> idx(const std::map<std::string, plugin::OptionValue>& set = {},
-                             const std::string& base_dir = "") {
+std::unique_ptr<Dataset> idx(const std::map<std::string, plugin::OptionValue>& set = {}) {
     return builtin_host().create_dataset("idx", plugin_options(plugin::Kind::dataset, "idx", set),
-                                         plugin::Context{0, base_dir});
+                                         plugin::Context{0, ""});
 }
 
 std::vector<int64_t> iota(int64_t n) {
@@ -129,12 +128,12 @@ TEST_CASE("idx: plain files read like the gzipped ones and limit labelled and ex
     CHECK_FALSE(unlabelled->get({0}).labels.defined());
     CHECK(unlabelled->info().identity != gz->info().identity);
 
-    // Explicit files, relative to the experiment's directory; images without labels: unlabelled.
-    const auto images_only = idx({{"images", std::string("t10k-images-idx3-ubyte")}}, dir.path.string());
+    // Explicit files; images without labels: unlabelled.
+    const std::string images = (dir.path / "t10k-images-idx3-ubyte").string();
+    const auto images_only = idx({{"images", images}});
     CHECK(images_only->info().size == 10000);
     CHECK(images_only->info().classes == 0);
-    const auto both = idx({{"images", std::string("t10k-images-idx3-ubyte")},
-                           {"labels", std::string("t10k-labels-idx1-ubyte")}}, dir.path.string());
+    const auto both = idx({{"images", images}, {"labels", (dir.path / "t10k-labels-idx1-ubyte").string()}});
     CHECK(both->info().classes == 10);
 }
 

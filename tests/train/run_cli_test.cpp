@@ -334,6 +334,38 @@ TEST_CASE("gantry run: a resume whose configuration drifted is refused with exit
     CHECK(slurp(dir / "experiment.yaml") == yaml_before);
 }
 
+TEST_CASE("gantry run: a data file named relative to the experiment is found again by --resume",
+          "[train][cli][resume]") {
+    // The run's experiment.yaml holds the path absolute, so the resume (which reads that file,
+    // from the run directory) and a copy of the file elsewhere name the same data.
+    TempDir dir;
+    fs::create_directories(dir.path / "data");
+    {
+        std::ofstream idx(dir.path / "data" / "points.idx", std::ios::binary);
+        idx << std::string("\0\0\x08\x01\0\0\0\x80", 8);  // unsigned bytes, rank 1, 128 values
+        for (int i = 0; i < 128; ++i) idx << static_cast<char>(i * 2);
+    }
+    std::string yaml = slurp(data("tiny.yaml"));
+    const std::string ring = "data: {plugin: gaussian_mixture, layout: ring}";
+    REQUIRE(yaml.find(ring) != std::string::npos);
+    yaml.replace(yaml.find(ring), ring.size(),
+                 "plugins: [" GANTRY_TEST_PLUGIN_DIR "/file_dataset]\n"
+                 "data: {plugin: file_dataset, idx: data/points.idx}");
+    std::ofstream(dir.path / "relative.yaml") << yaml;
+
+    const Result first = run_gantry({"run", (dir.path / "relative.yaml").string(), "--out", (dir.path / "out").string(),
+                                     "--set", "schedule.iterations=20", "--set", "evaluate.metrics=[]"});
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    const fs::path run_dir = announced_run_dir(first.output);
+    CHECK_THAT(slurp(run_dir / "experiment.yaml"),
+               Contains("idx: " + (dir.path / "data" / "points.idx").string()));
+    const Result resumed = run_gantry({"run", "--resume", run_dir.string(), "--set", "schedule.iterations=40"});
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 0);
+    CHECK(latest(run_dir) == "ckpt-000000040.gck");
+}
+
 TEST_CASE("gantry run: runs of one experiment started together get their own run directories",
           "[train][cli]") {
     // Run ids have second resolution; started side by side, these usually share one.

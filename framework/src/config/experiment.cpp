@@ -162,7 +162,7 @@ private:
                    hint.empty() ? available : hint);
             return s;
         }
-        detail::check_plugin_options(*node, key, *schema, runtime_keys, d_, out);
+        detail::check_plugin_options(*node, key, *schema, runtime_keys, base_dir_, d_, out);
         return s;
     }
 

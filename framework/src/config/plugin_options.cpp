@@ -2,6 +2,7 @@
 #include "plugin_options.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "gantry/config/suggest.hpp"
 #include "values.hpp"
@@ -15,8 +16,19 @@ bool is_runtime(const std::string& key, const std::vector<std::string>& runtime_
            std::find(runtime_keys.begin(), runtime_keys.end(), key) != runtime_keys.end();
 }
 
+/// A relative path written in a file resolves against that file's directory (an include may live
+/// elsewhere); one from --set, which has no file, against `base_dir`.
+std::string absolute_path(const std::string& value, const Node& n, const std::string& base_dir) {
+    namespace fs = std::filesystem;
+    if (value.empty() || fs::path(value).is_absolute()) return value;
+    const fs::path base = n.mark.line > 0 ? fs::path(n.mark.file).parent_path() : fs::path(base_dir);
+    return fs::absolute(base / value).lexically_normal().string();
+}
+
+/// `base_dir`: where relative paths go; empty for a plugin's own default, which is kept as written.
 std::optional<plugin::OptionValue> read_option(const Node& n, const std::string& path,
-                                               const OptionSchema& o, Diagnostics& d) {
+                                               const OptionSchema& o, Diagnostics& d,
+                                               const std::string* base_dir) {
     using plugin::OptionType;
     const Range r{o.min, o.max};
     auto wrap = [](auto v) -> std::optional<plugin::OptionValue> {
@@ -28,6 +40,11 @@ std::optional<plugin::OptionValue> read_option(const Node& n, const std::string&
         case OptionType::integer: return wrap(read_integer(n, path, d, r));
         case OptionType::number: return wrap(read_number(n, path, d, r));
         case OptionType::string: return wrap(read_string(n, path, d, o.choices));
+        case OptionType::path: {
+            auto s = read_string(n, path, d, o.choices);
+            if (s && base_dir) *s = absolute_path(*s, n, *base_dir);
+            return wrap(s);
+        }
         case OptionType::integer_list:
             return wrap(read_list<int64_t>(n, path, d, "a list of integers",
                                            [&](const Node& item, const std::string& p) {
@@ -57,7 +74,7 @@ std::string names_of(const PluginSchema& schema) {
 
 void check_plugin_options(const Node& section, const std::string& path,
                           const PluginSchema& schema, const std::vector<std::string>& runtime_keys,
-                          Diagnostics& d, PluginSection& out) {
+                          const std::string& base_dir, Diagnostics& d, PluginSection& out) {
     std::vector<std::string> names;
     for (const OptionSchema& o : schema.options) names.push_back(o.name);
     for (const Entry& e : section.entries) {
@@ -77,18 +94,19 @@ void check_plugin_options(const Node& section, const std::string& path,
         const std::string option_path = path + "." + o.name;
         std::optional<plugin::OptionValue> value;
         if (const Node* n = section.find(o.name)) {
-            value = read_option(*n, option_path, o, d);
+            value = read_option(*n, option_path, o, d, &base_dir);
         } else if (o.default_value) {
             // A plugin's own default is checked like user input: a bad table is reported, not
             // handed to the plugin.
             Diagnostics problems;
             Node parsed = parse_yaml(*o.default_value, "<default>", problems);
             // An empty default of a string option is the empty string, not YAML's null.
-            if (o.type == plugin::OptionType::string && o.default_value->empty()) {
+            const bool stringlike = o.type == plugin::OptionType::string || o.type == plugin::OptionType::path;
+            if (stringlike && o.default_value->empty()) {
                 parsed.type = Node::Type::scalar;
                 parsed.quoted = true;
             }
-            if (problems.empty()) value = read_option(parsed, option_path, o, problems);
+            if (problems.empty()) value = read_option(parsed, option_path, o, problems, nullptr);
             if (!problems.empty())
                 d.add(section.mark, option_path,
                       "plugin '" + schema.name + "' declares an invalid default '" +
@@ -196,7 +214,7 @@ plugin::Options default_options(const PluginSchema& schema, const std::string& w
     Diagnostics diagnostics;
     const Node empty = parse_yaml("{}", where, diagnostics);
     PluginSection section;
-    detail::check_plugin_options(empty, schema.name, schema, {}, diagnostics, section);
+    detail::check_plugin_options(empty, schema.name, schema, {}, "", diagnostics, section);
     diagnostics.throw_if_any();
     return section.options;
 }

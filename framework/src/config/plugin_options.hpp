@@ -13,9 +13,11 @@ namespace gantry::config::detail {
 
 /// Checks every key of `section` except `plugin` and `runtime_keys` against `schema`: unknown
 /// options (with suggestions), types, ranges, choices, required options; fills in defaults.
+/// Path options written relative are made absolute: against the directory of the file they are
+/// written in, or `base_dir` for a --set override.
 void check_plugin_options(const Node& section, const std::string& path,
                           const PluginSchema& schema, const std::vector<std::string>& runtime_keys,
-                          Diagnostics& d, PluginSection& out);
+                          const std::string& base_dir, Diagnostics& d, PluginSection& out);
 
 /// The same keys typed from their form (true/false, integer, number, string, lists of those).
 void infer_plugin_options(const Node& section, const std::string& path,

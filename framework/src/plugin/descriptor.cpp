@@ -132,8 +132,8 @@ PluginInfo read_descriptor(const std::string& path, const Descriptor* d) {
         GANTRY_CHECK_AS(PluginError, seen.insert(spec.name).second, who, ": option '", spec.name,
                         "' is declared twice; option names must be unique");
         const auto type = static_cast<uint32_t>(spec.type);
-        GANTRY_CHECK_AS(PluginError, type >= 1 && type <= 7, who, ": option '", spec.name,
-                        "' has an unknown type ", type, " (expected 1-7)");
+        GANTRY_CHECK_AS(PluginError, type >= 1 && type <= 8, who, ": option '", spec.name,
+                        "' has an unknown type ", type, " (expected 1-8)");
         GANTRY_CHECK_AS(PluginError,
                         std::isnan(spec.min) || std::isnan(spec.max) || spec.min <= spec.max, who,
                         ": option '", spec.name, "' has min ", spec.min, " > max ", spec.max);

@@ -36,6 +36,7 @@ const char* to_string(OptionType type) {
         case OptionType::integer_list: return "list of integers";
         case OptionType::number_list: return "list of numbers";
         case OptionType::string_list: return "list of strings";
+        case OptionType::path: return "path";
     }
     return "unknown";
 }

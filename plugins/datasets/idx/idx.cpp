@@ -22,13 +22,13 @@ namespace fs = std::filesystem;
 const double kNaN = std::nan("");
 
 const plugin::OptionSpec kOptions[] = {
-    {"root", plugin::OptionType::string, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
+    {"root", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
      "directory of the MNIST-named files (relative: to the experiment file's directory)"},
     {"split", plugin::OptionType::string, "train", kNaN, kNaN, "train|test",
      "train: train-{images-idx3,labels-idx1}-ubyte[.gz]; test: t10k-..."},
-    {"images", plugin::OptionType::string, "", kNaN, kNaN, nullptr,
+    {"images", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
      "an images file to read instead of root/split's"},
-    {"labels", plugin::OptionType::string, "", kNaN, kNaN, nullptr,
+    {"labels", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
      "a labels file to read instead of root/split's (with `images` and no `labels`: unlabelled)"},
     {"labelled", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
      "false: ignore the labels (unlabelled data, e.g. for pack > 1 or an unconditional mlp)"},
@@ -44,11 +44,6 @@ fs::path in_root(const fs::path& root, const std::string& name) {
     return root / name;
 }
 
-fs::path resolve(const std::string& path, const std::string& base_dir) {
-    const fs::path p(path);
-    return p.is_relative() && !base_dir.empty() ? fs::path(base_dir) / p : p;
-}
-
 /// "path (size bytes)" for the identity: a replaced file changes it.
 std::string file_identity(const fs::path& path) {
     std::error_code ec;
@@ -61,17 +56,18 @@ std::string file_identity(const fs::path& path) {
 
 class Idx final : public Dataset {
 public:
-    Idx(const plugin::Options& o, const plugin::Context& context) {
+    // The paths are `path` options: the host hands them over absolute.
+    Idx(const plugin::Options& o, const plugin::Context&) {
         const std::string split = o.get_string("split");
         const std::string prefix = split == "train" ? "train" : "t10k";
-        const fs::path root = resolve(o.get_string("root"), context.base_dir);
+        const fs::path root = o.get_string("root");
         const bool explicit_images = !o.get_string("images").empty();
         const fs::path images_path = explicit_images
-                                         ? resolve(o.get_string("images"), context.base_dir)
+                                         ? fs::path(o.get_string("images"))
                                          : in_root(root, prefix + "-images-idx3-ubyte");
         fs::path labels_path;
         if (!o.get_string("labels").empty())
-            labels_path = resolve(o.get_string("labels"), context.base_dir);
+            labels_path = o.get_string("labels");
         else if (!explicit_images)
             labels_path = in_root(root, prefix + "-labels-idx1-ubyte");
         if (!o.get_bool("labelled")) labels_path.clear();

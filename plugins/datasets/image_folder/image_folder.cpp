@@ -33,7 +33,7 @@ constexpr uintmax_t kMaxFileBytes = uintmax_t{256} << 20;
 constexpr uint64_t kMaxBytes = uint64_t{8} << 30;
 
 const plugin::OptionSpec kOptions[] = {
-    {"root", plugin::OptionType::string, nullptr, kNaN, kNaN, nullptr,
+    {"root", plugin::OptionType::path, nullptr, kNaN, kNaN, nullptr,
      "the folder (relative: to the experiment file's directory); sub-folders are classes"},
     {"size", plugin::OptionType::integer, "64", 4, 1024, nullptr, "side of the square images served"},
     {"channels", plugin::OptionType::integer, "3", 1, 3, nullptr, "1 (grayscale) or 3 (RGB)"},
@@ -152,12 +152,11 @@ Listing list_folder(const fs::path& root, bool labelled) {
 
 class ImageFolder final : public Dataset {
 public:
-    ImageFolder(const plugin::Options& o, const plugin::Context& context)
+    ImageFolder(const plugin::Options& o, const plugin::Context&)
         : size_(o.get_int("size")), channels_(o.get_int("channels")) {
         GANTRY_CHECK(channels_ == 1 || channels_ == 3, "image_folder: channels must be 1 (grayscale) or 3 (RGB), got ",
                      channels_);
-        fs::path root(o.get_string("root"));
-        if (root.is_relative() && !context.base_dir.empty()) root = fs::path(context.base_dir) / root;
+        const fs::path root(o.get_string("root"));  // a `path` option: absolute
         std::error_code ec;
         GANTRY_CHECK_AS(DataError, fs::is_directory(root, ec), "image_folder: ", root.string(),
                         ": no such directory; set data.root to a folder of PNG files");

@@ -40,13 +40,13 @@ constexpr uint64_t kSelectionSeed = 0x5eed;
 constexpr const char* kWeightsName = "fashion_mnist_cnn.gtsd";
 
 const plugin::OptionSpec kOptions[] = {
-    {"classifier", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
+    {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
      "weights of the reference classifier (empty: the shipped file beside the plugin)"},
     {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
      "SHA-256 the weights must have (empty: the shipped file's)"},
     {"n_real", plugin::OptionType::integer, "2000", 10, 60000, nullptr,
      "real samples (a fixed seeded choice) and reference-split samples"},
-    {"reference_dir", plugin::OptionType::string, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
+    {"reference_dir", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
      "folder of the IDX files of the reference test split (for the floor)"},
     {"reference_split", plugin::OptionType::string, "t10k", kNaN, kNaN, nullptr,
      "the split of reference_dir compared with the run's real data for the floor"},
@@ -80,9 +80,9 @@ struct FeatureSet {
 
 class ImageMetrics final : public Metric {
 public:
-    ImageMetrics(const plugin::Options& o, const plugin::Context& context)
+    ImageMetrics(const plugin::Options& o, const plugin::Context&)
         : weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / kWeightsName
-                                                      : resolve(o.get_string("classifier"), context.base_dir)),
+                                                      : fs::path(o.get_string("classifier"))),
           expected_sha256_(o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
                                                                      : o.get_string("classifier_sha256")),
           n_real_(o.get_int("n_real")),
@@ -143,10 +143,6 @@ public:
     }
 
 private:
-    static fs::path resolve(const std::string& path, const std::string& base) {
-        return fs::path(path).is_absolute() || base.empty() ? fs::path(path) : fs::path(base) / path;
-    }
-
     std::map<std::string, double> compute(const FeatureSet& real, const FeatureSet& fake,
                                            const std::vector<std::string>& wanted, uint64_t seed) const {
         auto want = [&](const char* name) { return std::find(wanted.begin(), wanted.end(), name) != wanted.end(); };

@@ -4,7 +4,6 @@
 // expects `gantry run` to stop with exit 4 and the reader's message. Samples are the file's
 // values flattened into 2-D points, so the rest of a tiny experiment can train on them.
 #include <algorithm>
-#include <filesystem>
 
 #include "gantry/datasets/idx_file.hpp"
 #include "gantry/error.hpp"
@@ -14,23 +13,18 @@
 namespace {
 
 const gantry::plugin::OptionSpec kOptions[] = {
-    {"idx", gantry::plugin::OptionType::string, "\"\"", 0, 0, nullptr, "an IDX file to read"},
-    {"png", gantry::plugin::OptionType::string, "\"\"", 0, 0, nullptr, "a PNG file to read"},
+    {"idx", gantry::plugin::OptionType::path, "\"\"", 0, 0, nullptr, "an IDX file to read"},
+    {"png", gantry::plugin::OptionType::path, "\"\"", 0, 0, nullptr, "a PNG file to read"},
 };
-
-std::string resolve(const std::string& path, const gantry::plugin::Context& context) {
-    const std::filesystem::path p(path);
-    return p.is_absolute() ? path : (std::filesystem::path(context.base_dir) / p).string();
-}
 
 class FileDataset : public gantry::Dataset {
 public:
-    FileDataset(const gantry::plugin::Options& options, const gantry::plugin::Context& context) {
+    FileDataset(const gantry::plugin::Options& options, const gantry::plugin::Context&) {
         if (!options.get_string("idx").empty()) {
-            for (const uint8_t v : gantry::datasets::read_idx(resolve(options.get_string("idx"), context)).values)
+            for (const uint8_t v : gantry::datasets::read_idx(options.get_string("idx")).values)
                 values_.push_back(v / 255.0f);
         } else if (!options.get_string("png").empty()) {
-            const gantry::Tensor t = gantry::io::read_png(resolve(options.get_string("png"), context));
+            const gantry::Tensor t = gantry::io::read_png(options.get_string("png"));
             values_.assign(t.data(), t.data() + t.numel());
         } else {
             throw gantry::ConfigError("file_dataset: give `idx: FILE` or `png: FILE`");

@@ -27,7 +27,7 @@ namespace gantry::plugin {
 /// Bump the major on any change to a class that crosses the boundary (layout or virtual
 /// functions); bump the minor for additions old plugins do not notice.
 constexpr uint32_t kApiMajor = 1;
-constexpr uint32_t kApiMinor = 0;
+constexpr uint32_t kApiMinor = 1;  // 1.1: OptionType::path
 constexpr uint32_t kDescriptorMagic = 0x4C505447;  // "GTPL"
 #define GANTRY_SDK_VERSION "0.1.0"
 

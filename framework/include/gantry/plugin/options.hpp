@@ -19,6 +19,10 @@ enum class OptionType : uint32_t {
     integer_list = 5,
     number_list = 6,
     string_list = 7,
+    /// A file or directory (API 1.1). Relative values resolve against the directory of the file
+    /// that writes them (the experiment file's for --set), so the plugin always receives an
+    /// absolute path, or the empty string, and the resolved experiment stays valid anywhere.
+    path = 8,
 };
 
 /// "integer", "number list", ...
