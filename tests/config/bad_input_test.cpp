@@ -263,6 +263,23 @@ const std::vector<BadCase>& cases() {
          {"evaluate.metrics[1]: metric 'modes' is listed twice"}},
 
         // ---- cross-field checks ----
+        {"metric options of an unknown plugin",
+         with("evaluate: {metrics: [modes], options: {mdoes: {threshold: 2}}}\n"), {},
+         {"bad.yaml:7:40: evaluate.options.mdoes: unknown metric plugin 'mdoes'; did you mean 'modes'?"}},
+        {"metric options of a plugin no listed metric uses",
+         with("evaluate: {metrics: [], options: {modes: {threshold: 2}}}\n"), {},
+         {"bad.yaml:7:35: evaluate.options.modes: no metric of evaluate.metrics comes from plugin 'modes'; "
+          "add one of its metrics (modes, high_quality, kl_modes) to evaluate.metrics, or remove these options"}},
+        {"metric option out of range",
+         with("evaluate: {metrics: [modes], options: {modes: {threshold: -1}}}\n"), {},
+         {"bad.yaml:7:59: evaluate.options.modes.threshold: expected a number >= 0, got '-1'"}},
+        {"metric option misspelt",
+         with("evaluate: {metrics: [modes], options: {modes: {treshold: 2}}}\n"), {},
+         {"bad.yaml:7:48: evaluate.options.modes.treshold: unknown option 'treshold' of metric plugin "
+          "'modes'; did you mean 'threshold'?"}},
+        {"metric options not a mapping", with("evaluate: {metrics: [modes], options: {modes: 2}}\n"), {},
+         {"bad.yaml:7:47: evaluate.options.modes: expected a mapping of the options of metric plugin 'modes', "
+          "got '2'"}},
         {"stop_when metric not evaluated",
          with("evaluate: {metrics: [modes], stop_when: {metric: high_quality, at_least: 0.9}}\n"), {},
          {"bad.yaml:7:50: evaluate.stop_when.metric: 'high_quality' is not one of "

@@ -304,3 +304,19 @@ TEST_CASE("experiment: path options resolve against the file that writes them - 
     CHECK(again.data.options.get_string("labels") == set.data.options.get_string("labels"));
     CHECK(again.config_hash == set.config_hash);
 }
+
+TEST_CASE("experiment: evaluate.options sets a metric plugin's options - checked and written back",
+          "[config]") {
+    const ExperimentSpec plain = load("ring.yaml");
+    CHECK(plain.evaluate.options.empty());
+    CHECK(plain.resolved_yaml.find("options:") == std::string::npos);  // other files keep their hash
+
+    const ExperimentSpec s = load("ring.yaml", {"evaluate.options.modes.threshold=2.5"});
+    REQUIRE(s.evaluate.options.size() == 1);
+    CHECK(s.evaluate.options[0].plugin == "modes");
+    CHECK(s.evaluate.options[0].options.get_number("threshold") == 2.5);
+    CHECK_THAT(s.resolved_yaml, Catch::Contains("  options:\n    modes:\n      threshold: 2.5\n"));
+    CHECK(s.config_hash != plain.config_hash);
+    const ExperimentSpec again = parse_experiment(s.resolved_yaml, "again.yaml", {}, &fake_catalog());
+    CHECK(again.resolved_yaml == s.resolved_yaml);
+}

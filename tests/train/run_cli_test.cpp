@@ -366,6 +366,36 @@ TEST_CASE("gantry run: a data file named relative to the experiment is found aga
     CHECK(latest(run_dir) == "ckpt-000000040.gck");
 }
 
+TEST_CASE("gantry run: evaluate.options reaches the metric plugin and is kept for --resume", "[train][cli][resume]") {
+    TempDir out;
+    // high_quality counts samples within `threshold` standard deviations of a mode: none within
+    // 0, all within a million (high_quality is a percentage).
+    std::map<std::string, fs::path> dirs;
+    for (const char* threshold : {"0", "1000000"}) {
+        const Result r = run("tiny.yaml", out.path,
+                             {"--set", std::string("evaluate.options.mixture_metrics.threshold=") + threshold,
+                              "--set", "schedule.iterations=20"});
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        dirs[threshold] = announced_run_dir(r.output);
+    }
+    CHECK_THAT(slurp(dirs["0"] / "experiment.yaml"),
+               Contains("\n  options:\n    mixture_metrics:\n      threshold: 0.0\n"));
+    CHECK(std::stod(json_value(lines_of(dirs["0"] / "eval.jsonl").back(), "high_quality")) == 0.0);
+    CHECK(std::stod(json_value(lines_of(dirs["1000000"] / "eval.jsonl").back(), "high_quality")) == 100.0);
+
+    const Result resumed = run_gantry({"run", "--resume", dirs["0"].string(), "--set", "schedule.iterations=40"});
+    INFO(resumed.output);
+    CHECK(resumed.exit_code == 0);
+    CHECK(std::stod(json_value(lines_of(dirs["0"] / "eval.jsonl").back(), "high_quality")) == 0.0);
+
+    const Result unused = run("tiny.yaml", out.path, {"--set", "evaluate.metrics=[]", "--set",
+                                                      "evaluate.options.mixture_metrics.threshold=2"});
+    CHECK(unused.exit_code == 2);
+    CHECK_THAT(unused.output, Contains("evaluate.options.mixture_metrics: no metric of evaluate.metrics comes from "
+                                       "plugin 'mixture_metrics'"));
+}
+
 TEST_CASE("gantry run: runs of one experiment started together get their own run directories",
           "[train][cli]") {
     // Run ids have second resolution; started side by side, these usually share one.

@@ -100,6 +100,17 @@ std::string to_yaml(const ExperimentSpec& spec) {
         if (w.at_most) out << ", at_most: " << format_number(*w.at_most);
         out << ", patience: " << w.patience << "}\n";
     }
+    // Only the plugins the file configures: every other experiment keeps its bytes and hash.
+    if (!e.options.empty()) {
+        out << "  options:\n";
+        for (const PluginSection& section : e.options) {
+            out << "    " << quote(section.plugin) << ":";
+            if (section.option_order.empty()) out << " {}";
+            out << "\n";
+            for (const std::string& name : section.option_order)
+                out << "      " << name << ": " << detail::emit_option(section.options.values().at(name)) << "\n";
+        }
+    }
     out << "log: {every: " << spec.log.every << "}\n";
     out << "samples: {every: " << spec.samples.every << ", grid: " << spec.samples.grid << "}\n";
     out << "checkpoint: {every: " << spec.checkpoint.every << ", keep: " << spec.checkpoint.keep

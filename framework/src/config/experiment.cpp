@@ -318,7 +318,56 @@ private:
         s.integer("samples", out.samples, at_least(1));
         if (const Node* n = s.take("metrics")) read_metrics(*n, out, spec);
         if (const Node* n = s.take("stop_when")) read_stop_when(*n, out);
+        if (const Node* n = s.take("options")) read_metric_options(*n, out, spec);
         s.finish();
+    }
+
+    // evaluate.options.<metric plugin>: that plugin's options, checked against its table like a
+    // data or loss section. Options for a plugin none of evaluate.metrics uses are an error: they
+    // would change nothing, and silently ignoring them is what unknown keys are refused for.
+    void read_metric_options(const Node& n, Evaluate& out, const ExperimentSpec& spec) {
+        Section s(&n, "evaluate.options", d_, n.mark);
+        if (!s.present()) return;
+        std::vector<std::string> metric_plugins;
+        if (catalog_) metric_plugins = catalog_->names(plugin::Kind::metric);
+        for (const Entry& e : n.entries) {
+            const std::string path = "evaluate.options." + e.key;
+            PluginSection section;
+            section.plugin = e.key;
+            if (!e.value.is_mapping()) {
+                d_.add(e.value.mark, path, "expected a mapping of the options of metric plugin '" + e.key +
+                                               "', got " + describe(e.value));
+                continue;
+            }
+            if (const Node* p = e.value.find("plugin")) {
+                d_.add(p->mark, path + ".plugin",
+                       "the key under evaluate.options names the plugin; 'plugin' is not one of its options");
+                continue;
+            }
+            if (!catalog_) {
+                detail::infer_plugin_options(e.value, path, {}, d_, section);
+                out.options.push_back(std::move(section));
+                continue;
+            }
+            const PluginSchema* schema = catalog_->find(plugin::Kind::metric, e.key);
+            if (!schema) {
+                std::string hint = did_you_mean(e.key, metric_plugins);
+                d_.add(e.key_mark, path, "unknown metric plugin '" + e.key + "'",
+                       hint.empty() ? "metric plugins: " + list_names(metric_plugins) : hint);
+                continue;
+            }
+            const bool used = std::any_of(spec.metric_plugins.begin(), spec.metric_plugins.end(),
+                                          [&](const auto& mp) { return mp.second == e.key; });
+            if (!used) {
+                d_.add(e.key_mark, path,
+                       "no metric of evaluate.metrics comes from plugin '" + e.key + "'",
+                       "add one of its metrics (" + list_names(schema->provides) +
+                           ") to evaluate.metrics, or remove these options");
+                continue;
+            }
+            detail::check_plugin_options(e.value, path, *schema, {}, base_dir_, d_, section);
+            out.options.push_back(std::move(section));
+        }
     }
 
     void read_metrics(const Node& n, Evaluate& out, ExperimentSpec& spec) {

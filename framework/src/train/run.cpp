@@ -3,6 +3,7 @@
 // then iterate — log, evaluate, draw samples, checkpoint — until done, stopped or interrupted.
 #include "gantry/train/run.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -133,15 +134,17 @@ void build(Run& run) {
     run.loss = run.plugins.host->create_loss(spec.loss.plugin, spec.loss.options, context);
     std::map<std::string, std::vector<std::string>> by_plugin;
     for (const auto& [metric, plugin_name] : spec.metric_plugins) by_plugin[plugin_name].push_back(metric);
-    for (auto& [plugin_name, names] : by_plugin)
-        // Metric plugins take no options from the experiment file: their defaults apply.
-        run.metrics.emplace_back(
-            run.plugins.host->create_metric(
-                plugin_name,
-                config::default_options(*run.plugins.catalog->find(plugin::Kind::metric, plugin_name),
-                                        spec.source_file + ": evaluate.metrics"),
-                context),
-            names);
+    for (auto& [plugin_name, names] : by_plugin) {
+        // evaluate.options.<plugin> when the file sets it, else the plugin's defaults.
+        const auto set = std::find_if(spec.evaluate.options.begin(), spec.evaluate.options.end(),
+                                      [&](const config::PluginSection& s) { return s.plugin == plugin_name; });
+        const plugin::Options options =
+            set != spec.evaluate.options.end()
+                ? set->options
+                : config::default_options(*run.plugins.catalog->find(plugin::Kind::metric, plugin_name),
+                                          spec.source_file + ": evaluate.metrics");
+        run.metrics.emplace_back(run.plugins.host->create_metric(plugin_name, options, context), names);
+    }
 
     Rng init_rng(spec.seed, kInitStream);
     NetworkSpec g_spec{Role::generator, run.data, spec.generator.latent, 1, &init_rng};

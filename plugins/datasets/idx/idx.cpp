@@ -23,7 +23,7 @@ const double kNaN = std::nan("");
 
 const plugin::OptionSpec kOptions[] = {
     {"root", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
-     "directory of the MNIST-named files (relative: to the experiment file's directory)"},
+     "directory of the MNIST-named files (relative: to the file that writes it)"},
     {"split", plugin::OptionType::string, "train", kNaN, kNaN, "train|test",
      "train: train-{images-idx3,labels-idx1}-ubyte[.gz]; test: t10k-..."},
     {"images", plugin::OptionType::path, "", kNaN, kNaN, nullptr,

@@ -34,7 +34,7 @@ constexpr uint64_t kMaxBytes = uint64_t{8} << 30;
 
 const plugin::OptionSpec kOptions[] = {
     {"root", plugin::OptionType::path, nullptr, kNaN, kNaN, nullptr,
-     "the folder (relative: to the experiment file's directory); sub-folders are classes"},
+     "the folder (relative: to the file that writes it); sub-folders are classes"},
     {"size", plugin::OptionType::integer, "64", 4, 1024, nullptr, "side of the square images served"},
     {"channels", plugin::OptionType::integer, "3", 1, 3, nullptr, "1 (grayscale) or 3 (RGB)"},
     {"resize", plugin::OptionType::string, "area", kNaN, kNaN, "area|bilinear",

@@ -99,6 +99,9 @@ struct Evaluate {
     int64_t samples = 2500;
     std::vector<std::string> metrics;
     std::optional<StopWhen> stop_when;
+    /// `evaluate.options`: the options of metric plugins the file sets, one section per plugin
+    /// (in file order); a metric plugin not named here runs with its defaults.
+    std::vector<PluginSection> options;
 };
 
 struct Optimizers {
