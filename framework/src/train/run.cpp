@@ -135,9 +135,11 @@ void build(Run& run) {
     std::map<std::string, std::vector<std::string>> by_plugin;
     for (const auto& [metric, plugin_name] : spec.metric_plugins) by_plugin[plugin_name].push_back(metric);
     for (auto& [plugin_name, names] : by_plugin) {
-        // evaluate.options.<plugin> when the file sets it, else the plugin's defaults.
+        // evaluate.options.<plugin> when the file sets it, else the plugin's defaults. (A copy of
+        // the name: clang 14 cannot capture a structured binding in a lambda.)
+        const std::string name = plugin_name;
         const auto set = std::find_if(spec.evaluate.options.begin(), spec.evaluate.options.end(),
-                                      [&](const config::PluginSection& s) { return s.plugin == plugin_name; });
+                                      [&](const config::PluginSection& s) { return s.plugin == name; });
         const plugin::Options options =
             set != spec.evaluate.options.end()
                 ? set->options
