@@ -16,6 +16,7 @@
 #include "gantry/optim/sgd.hpp"
 #include "gantry/random.hpp"
 #include "gantry/serialize.hpp"
+#include "gantry/threads.hpp"
 
 using namespace gantry;
 using Catch::Contains;
@@ -414,4 +415,30 @@ TEST_CASE("load_state_dict rejects mismatched state and leaves the optimizer unc
     not_limbs["state.0.step"] = Tensor::full(Shape{4}, 0.5f);
     REQUIRE_THROWS_WITH(adam.load_state_dict(not_limbs), Contains("16-bit integer limbs"));
     CHECK(bitwise_equal(adam.state_dict(), before));
+}
+
+TEST_CASE("a large parameter's update split over 2 threads equals the 1-thread update bit for bit", "[optim]") {
+    // 50,000 and 8,192 elements take the threaded loop (the cutoff is 8,192), 8,191 the serial one.
+    const int saved_threads = num_threads();
+    for (const auto& [name, factory] : all_configurations()) {
+        SECTION(name) {
+            std::vector<Tensor> results[2];
+            for (int threads : {1, 2}) {
+                set_num_threads(threads);
+                Rng rng(5);
+                std::vector<Tensor> params = {rng.normal(Shape{250, 200}), rng.normal(Shape{8192}),
+                                              rng.normal(Shape{8191})};
+                auto opt = factory(params);
+                for (int i = 0; i < 3; ++i) {
+                    set_random_grads(params, rng);
+                    opt->step();
+                }
+                results[threads - 1] = params;
+            }
+            set_num_threads(saved_threads);
+            for (size_t i = 0; i < results[0].size(); ++i) CHECK(bitwise_equal(results[0][i], results[1][i]));
+            // The update did something: a test of equal no-ops would prove nothing.
+            CHECK_FALSE(bitwise_equal(results[0][0], Rng(5).normal(Shape{250, 200})));
+        }
+    }
 }

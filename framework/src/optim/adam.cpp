@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "gantry/error.hpp"
+#include "parallel_update.hpp"
 
 namespace gantry::optim {
 
@@ -68,7 +69,7 @@ void Adam::step() {
         float* v = state.exp_avg_sq.data();
         float* v_max = amsgrad ? state.max_exp_avg_sq.data() : nullptr;
         const int64_t n = param.numel();
-#pragma omp simd
+#pragma omp parallel for simd schedule(static) if (n >= kParallelUpdateElements)
         for (int64_t j = 0; j < n; ++j) {
             float gt = g[j];
             // g_t <- g_t + lambda * theta_{t-1}

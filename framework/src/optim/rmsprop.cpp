@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "gantry/error.hpp"
+#include "parallel_update.hpp"
 
 namespace gantry::optim {
 
@@ -61,7 +62,7 @@ void RMSprop::step() {
         float* b = momentum ? state.momentum_buffer.data() : nullptr;
         float* g_ave = centered ? state.grad_avg.data() : nullptr;
         const int64_t n = param.numel();
-#pragma omp simd
+#pragma omp parallel for simd schedule(static) if (n >= kParallelUpdateElements)
         for (int64_t j = 0; j < n; ++j) {
             float gt = g[j];
             // g_t <- g_t + lambda * theta_{t-1}

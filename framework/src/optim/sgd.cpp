@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "gantry/error.hpp"
+#include "parallel_update.hpp"
 
 namespace gantry::optim {
 
@@ -58,7 +59,7 @@ void SGD::step() {
         const float* g = grad.data();
         float* b = momentum ? state.momentum_buffer.data() : nullptr;
         const int64_t n = param.numel();
-#pragma omp simd
+#pragma omp parallel for simd schedule(static) if (n >= kParallelUpdateElements)
         for (int64_t j = 0; j < n; ++j) {
             float gt = g[j];
             // g_t <- g_t + lambda * theta_{t-1}
