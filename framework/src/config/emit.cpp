@@ -20,11 +20,15 @@ std::string flow_numbers(const std::vector<double>& values) {
     return out + "]";
 }
 
+void emit_options(std::ostream& out, const PluginSection& s, const char* indent) {
+    for (const std::string& name : s.option_order)
+        out << indent << name << ": " << detail::emit_option(s.options.values().at(name)) << "\n";
+}
+
 void emit_plugin(std::ostream& out, const char* key, const PluginSection& s,
                  const std::string& runtime_line) {
     out << key << ":\n  plugin: " << quote(s.plugin) << "\n" << runtime_line;
-    for (const std::string& name : s.option_order)
-        out << "  " << name << ": " << detail::emit_option(s.options.values().at(name)) << "\n";
+    emit_options(out, s, "  ");
 }
 
 void emit_optimizer(std::ostream& out, const char* key, const OptimizerSpec& o) {
@@ -104,11 +108,8 @@ std::string to_yaml(const ExperimentSpec& spec) {
     if (!e.options.empty()) {
         out << "  options:\n";
         for (const PluginSection& section : e.options) {
-            out << "    " << quote(section.plugin) << ":";
-            if (section.option_order.empty()) out << " {}";
-            out << "\n";
-            for (const std::string& name : section.option_order)
-                out << "      " << name << ": " << detail::emit_option(section.options.values().at(name)) << "\n";
+            out << "    " << quote(section.plugin) << (section.option_order.empty() ? ": {}\n" : ":\n");
+            emit_options(out, section, "      ");
         }
     }
     out << "log: {every: " << spec.log.every << "}\n";

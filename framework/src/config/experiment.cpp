@@ -105,14 +105,10 @@ private:
                                                            : std::nullopt;
                                             });
         if (!dirs) return;
-        for (const Node& dir : *dirs) {
-            // Relative to the file that names the directory (an include may live elsewhere).
-            fs::path base = dir.mark.line > 0 ? fs::path(dir.mark.file).parent_path()
-                                              : fs::path(base_dir_);
-            fs::path p = fs::path(dir.scalar).is_absolute() ? fs::path(dir.scalar)
-                                                            : fs::absolute(base / dir.scalar);
-            spec.plugins.push_back(p.lexically_normal().string());
-        }
+        for (const Node& dir : *dirs)
+            spec.plugins.push_back(fs::path(dir.scalar).is_absolute()
+                                       ? fs::path(dir.scalar).lexically_normal().string()
+                                       : detail::absolute_path(dir.scalar, dir, base_dir_));
     }
 
     Section read_plugin(Section& top, const std::string& key, plugin::Kind kind,

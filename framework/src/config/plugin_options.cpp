@@ -16,15 +16,6 @@ bool is_runtime(const std::string& key, const std::vector<std::string>& runtime_
            std::find(runtime_keys.begin(), runtime_keys.end(), key) != runtime_keys.end();
 }
 
-/// A relative path written in a file resolves against that file's directory (an include may live
-/// elsewhere); one from --set, which has no file, against `base_dir`.
-std::string absolute_path(const std::string& value, const Node& n, const std::string& base_dir) {
-    namespace fs = std::filesystem;
-    if (value.empty() || fs::path(value).is_absolute()) return value;
-    const fs::path base = n.mark.line > 0 ? fs::path(n.mark.file).parent_path() : fs::path(base_dir);
-    return fs::absolute(base / value).lexically_normal().string();
-}
-
 /// `base_dir`: where relative paths go; empty for a plugin's own default, which is kept as written.
 std::optional<plugin::OptionValue> read_option(const Node& n, const std::string& path,
                                                const OptionSchema& o, Diagnostics& d,
@@ -42,7 +33,9 @@ std::optional<plugin::OptionValue> read_option(const Node& n, const std::string&
         case OptionType::string: return wrap(read_string(n, path, d, o.choices));
         case OptionType::path: {
             auto s = read_string(n, path, d, o.choices);
-            if (s && base_dir) *s = absolute_path(*s, n, *base_dir);
+            // Empty means "not given"; an absolute path stays as written.
+            if (s && base_dir && !s->empty() && std::filesystem::path(*s).is_relative())
+                *s = absolute_path(*s, n, *base_dir);
             return wrap(s);
         }
         case OptionType::integer_list:

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 
 #include "gantry/config/suggest.hpp"
 
@@ -217,6 +218,12 @@ std::optional<bool> read_bool(const Node& node, const std::string& path, Diagnos
     }
     expected(d, node, path, "true or false");
     return std::nullopt;
+}
+
+std::string absolute_path(const std::string& relative, const Node& where, const std::string& base_dir) {
+    namespace fs = std::filesystem;
+    const fs::path base = where.mark.line > 0 ? fs::path(where.mark.file).parent_path() : fs::path(base_dir);
+    return fs::absolute(base / relative).lexically_normal().string();
 }
 
 std::optional<std::string> read_string(const Node& node, const std::string& path, Diagnostics& d,

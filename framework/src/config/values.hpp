@@ -49,6 +49,11 @@ std::optional<bool> read_bool(const Node& node, const std::string& path, Diagnos
 std::optional<std::string> read_string(const Node& node, const std::string& path, Diagnostics& d,
                                        const std::vector<std::string>& choices = {});
 
+/// `relative` (a path written at `where`) made absolute: against the directory of the file that
+/// holds it (an include may live elsewhere), or `base_dir` for a --set override, which has no
+/// file. Lexically normalised.
+std::string absolute_path(const std::string& relative, const Node& where, const std::string& base_dir);
+
 /// A list of scalars read with `read_item` (each reports its own problems at path[i]).
 template <typename T, typename F>
 std::optional<std::vector<T>> read_list(const Node& node, const std::string& path,
