@@ -7,6 +7,7 @@
 #include "command.hpp"
 #include "gantry/error.hpp"
 #include "gantry/train/run.hpp"
+#include "progress.hpp"
 
 namespace gantry::cli {
 
@@ -23,7 +24,8 @@ GANTRY_COMMAND("run", "train one experiment (a live progress line on a terminal)
     return [request] {
         GANTRY_CHECK_AS(ConfigError, !request->experiment_file.empty() || !request->resume_dir.empty(),
                         "gantry run: give an experiment FILE, or --resume RUN_DIR");
-        request->live_progress = isatty(STDERR_FILENO) != 0;
+        Progress progress(/*live=*/isatty(STDERR_FILENO) != 0);
+        request->observer = &progress;
         return train::run_experiment(*request);
     };
 });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]`
+#include <cstdio>
 #include <memory>
+#include <string>
 
 #include "command.hpp"
 #include "gantry/train/run.hpp"
@@ -20,7 +22,11 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                                 "rows of 8 samples walking between two latent points");
                    return [=] {
                        if (seed_option->count() > 0) request->seed = *seed;
-                       return train::sample_from_run(*request);
+                       const train::SampleResult result = train::sample_from_run(*request);
+                       for (const std::string& warning : result.warnings)
+                           std::fprintf(stderr, "gantry sample: warning: %s\n", warning.c_str());
+                       std::printf("%s\n", result.file.c_str());
+                       return 0;
                    };
                });
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// `gantry run`: one experiment from its file to a finished run directory.
+/// `gantry run` and `gantry sample`: one experiment from its file to a finished run directory,
+/// and draws from a run's checkpoint. The library never prints: what a person watching should
+/// see reaches a RunObserver, which the CLI implements.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +14,35 @@ struct ExperimentSpec;
 }
 
 namespace gantry::train {
+
+/// What a run reports while it goes. Every method does nothing by default: a run without an
+/// observer is silent.
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    /// Once, before the first iteration: the iteration the run starts from and its last one.
+    virtual void started(int64_t first_iteration, int64_t iterations) {
+        (void)first_iteration;
+        (void)iterations;
+    }
+    /// After every iteration: each step's loss terms and gradient norm ("d/total", "g/grad_norm").
+    virtual void iteration(int64_t done, const std::map<std::string, double>& losses) {
+        (void)done;
+        (void)losses;
+    }
+    /// At each log interval, with the rate measured over it.
+    virtual void logged(int64_t done, double it_per_s, const std::map<std::string, double>& losses) {
+        (void)done;
+        (void)it_per_s;
+        (void)losses;
+    }
+    /// After each evaluation: the latest value of every metric.
+    virtual void evaluated(const std::map<std::string, double>& metrics) { (void)metrics; }
+    /// A message on a line of its own (the run directory, a resume, a warning, the end).
+    virtual void note(const std::string& text) { (void)text; }
+    /// After the last iteration, before the closing note.
+    virtual void finished() {}
+};
 
 struct RunRequest {
     /// The experiment file; may be empty with `resume_dir` (the run's own experiment.yaml is used).
@@ -26,8 +58,8 @@ struct RunRequest {
     std::string resume_dir;
     /// Continue a resume whose thread count or CPU ISA differs (no longer bit for bit).
     bool allow_inexact_resume = false;
-    /// A live progress line (on a terminal) instead of one plain line per log interval.
-    bool live_progress = false;
+    /// Who is told how the run goes; null: nobody.
+    RunObserver* observer = nullptr;
 };
 
 /// Runs the experiment. Returns the exit code: 0 when done (or stopped early by stop_when), 130
@@ -60,8 +92,14 @@ struct SampleRequest {
     bool interpolate = false;
 };
 
+/// What `gantry sample` wrote, and what the user should be warned of.
+struct SampleResult {
+    std::string file;
+    std::vector<std::string> warnings;
+};
+
 /// `gantry sample`: draws from the newest good checkpoint's generator (the EMA one when the run
-/// has EMA) and writes the file. Returns 0; throws like run_experiment.
-int sample_from_run(const SampleRequest& request);
+/// has EMA) and writes the file. Throws like run_experiment.
+SampleResult sample_from_run(const SampleRequest& request);
 
 }  // namespace gantry::train

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "train/progress.hpp"
+#include "progress.hpp"
 
 #include <cstdio>
 #include <sstream>
 
-namespace gantry::train {
+namespace gantry::cli {
 
 namespace {
 std::string duration(double seconds) {
@@ -28,11 +28,13 @@ std::string Progress::render(int64_t done, double it_per_s,
     return out.str();
 }
 
+void Progress::started(int64_t first_iteration, int64_t iterations) {
+    total_ = iterations;
+    first_done_ = first_iteration;
+    start_ = Clock::now();
+}
+
 void Progress::iteration(int64_t done, const std::map<std::string, double>& losses) {
-    if (first_done_ < 0) {
-        first_done_ = done - 1;
-        start_ = Clock::now();
-    }
     if (!live_) return;
     const auto now = Clock::now();
     if (done != total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -44,7 +46,7 @@ void Progress::iteration(int64_t done, const std::map<std::string, double>& loss
     drawn_ = true;
 }
 
-void Progress::log_line(int64_t done, double it_per_s, const std::map<std::string, double>& losses) {
+void Progress::logged(int64_t done, double it_per_s, const std::map<std::string, double>& losses) {
     if (live_) return;
     std::printf("%s\n", render(done, it_per_s, losses).c_str());
     std::fflush(stdout);
@@ -56,8 +58,8 @@ void Progress::note(const std::string& text) {
     std::fflush(live_ ? stderr : stdout);
 }
 
-void Progress::finish() {
+void Progress::finished() {
     if (live_ && drawn_) std::fprintf(stderr, "\n");
 }
 
-}  // namespace gantry::train
+}  // namespace gantry::cli

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// An experiment turned into the objects that train it: the plugins' dataset, networks, loss and
+/// metrics, the optimizers and the Trainer that runs the schedule. No run directory, no output:
+/// `gantry run`, `gantry sample`, `gantry validate` and a benchmark all start here.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gantry/architecture.hpp"
+#include "gantry/config/experiment.hpp"
+#include "gantry/data.hpp"
+#include "gantry/loss.hpp"
+#include "gantry/metric.hpp"
+#include "gantry/train/trainer.hpp"
+
+namespace gantry::train {
+
+struct PluginSession;
+
+/// A metric plugin and the metric names it is asked for.
+struct MetricPlugin {
+    std::unique_ptr<Metric> metric;
+    std::vector<std::string> names;
+};
+
+/// Everything one run holds, in the order it is built. The plugin objects live in libraries the
+/// host never unloads, so an Assembly may outlive the session that made it.
+struct Assembly {
+    config::ExperimentSpec spec;
+    std::unique_ptr<Dataset> dataset;
+    DataInfo data;
+    std::unique_ptr<Architecture> generator_arch, discriminator_arch;
+    std::unique_ptr<Loss> loss;
+    std::vector<MetricPlugin> metrics;
+    std::unique_ptr<Trainer> trainer;
+};
+
+/// Creates the experiment's plugins from `session` (the one that resolved `spec`) and builds the
+/// networks, optimizers and trainer at iteration 0. Throws ConfigError naming the section when an
+/// architecture refuses its options or the critic has batch norm under a gradient penalty,
+/// PluginError or DataError as the plugins do.
+Assembly assemble(const config::ExperimentSpec& spec, PluginSession& session);
+
+}  // namespace gantry::train

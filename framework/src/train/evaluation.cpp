@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "train/evaluation.hpp"
+
+#include <chrono>
+
+namespace gantry::train {
+
+Evaluation evaluate(const Assembly& run, const FixedInputs& fixed, const std::string& cache_dir) {
+    const auto t0 = std::chrono::steady_clock::now();
+    MetricContext context;
+    context.dataset = run.dataset.get();
+    context.data = run.data;
+    context.fake = run.trainer->generate(fixed.eval_noise, fixed.eval_labels);
+    context.fake_labels = fixed.eval_labels;
+    context.seed = run.spec.seed;
+    context.cache_dir = cache_dir;
+    Evaluation evaluation;
+    for (const MetricPlugin& plugin : run.metrics)
+        for (MetricValue& v : plugin.metric->evaluate(context, plugin.names))
+            evaluation.values.push_back(std::move(v));
+    evaluation.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return evaluation;
+}
+
+}  // namespace gantry::train

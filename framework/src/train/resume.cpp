@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "train/resume.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "gantry/error.hpp"
+#include "gantry/io/atomic_file.hpp"
+#include "gantry/io/checkpoint_dir.hpp"
+#include "gantry/io/tensorboard.hpp"
+#include "gantry/threads.hpp"
+#include "gantry/train/run.hpp"
+
+namespace gantry::train {
+
+namespace fs = std::filesystem;
+
+bool StopRule::observe(const std::map<std::string, double>& evaluation) {
+    if (!rule_) return false;
+    auto it = evaluation.find(rule_->metric);
+    const double v = it == evaluation.end() ? std::nan("") : it->second;
+    const bool met = (rule_->at_least && v >= *rule_->at_least) || (rule_->at_most && v <= *rule_->at_most);
+    met_in_a_row_ = met ? met_in_a_row_ + 1 : 0;
+    return stopped();
+}
+
+namespace {
+
+/// Same configuration (but for a longer `iterations`), same threads and ISA (bit-exactness),
+/// unless inexact continuation was asked for.
+void check_may_continue(const config::ExperimentSpec& now, const config::ExperimentSpec& saved,
+                        const std::map<std::string, std::string>& meta, bool allow_inexact) {
+    config::ExperimentSpec a = now, b = saved;
+    a.schedule.iterations = b.schedule.iterations = 0;
+    const std::string ya = config::to_yaml(a), yb = config::to_yaml(b);
+    if (ya != yb) {
+        std::istringstream sa(ya), sb(yb);
+        std::string la, lb;
+        int line = 0;
+        while (true) {
+            ++line;
+            const bool ea = !std::getline(sa, la), eb = !std::getline(sb, lb);
+            if (ea || eb || la != lb) break;
+        }
+        throw ConfigError(detail::concat(
+            "--resume: the configuration differs from the run's experiment.yaml (only a longer "
+            "schedule.iterations may change); first difference at line ", line, ": run has '", lb,
+            "', now '", la, "'"));
+    }
+    auto check = [&](const char* key, const std::string& value) {
+        auto it = meta.find(key);
+        const std::string then = it == meta.end() ? "?" : it->second;
+        GANTRY_CHECK_AS(ConfigError, then == value || allow_inexact, "--resume: the checkpoint was made with ",
+                        key, " = ", then, " but this machine has ", value,
+                        "; the run could not continue bit for bit. Set threads to match, or pass "
+                        "--allow-inexact-resume");
+    };
+    check("threads", std::to_string(num_threads()));
+    check("cpu_isa", cpu_isa());
+}
+
+/// Rows of a log past `iteration` were appended after the checkpoint a resume starts from (the
+/// run crashed or was killed between a log append and its next checkpoint): the resumed run
+/// writes them again, so they go, or every such iteration would be logged twice.
+void drop_rows_after(const fs::path& file, int64_t iteration) {
+    if (!fs::exists(file)) return;
+    std::ifstream in(file, std::ios::binary);
+    std::string kept, line;
+    bool dropped = false;
+    while (std::getline(in, line)) {
+        const std::map<std::string, std::string> fields = io::json_fields(line, file.string());
+        auto it = fields.find("iteration");
+        if (it != fields.end() && std::stoll(it->second) > iteration) {
+            dropped = true;
+            continue;
+        }
+        kept += line + "\n";
+    }
+    GANTRY_CHECK_AS(OutputError, !in.bad(), file.string(), ": reading failed");
+    if (dropped) io::atomic_write(file, kept);
+}
+
+/// What no checkpoint holds, from the evaluations up to it (the log was cut there).
+void replay_evaluations(const fs::path& file, const config::ExperimentSpec& spec, ResumeState& state) {
+    std::ifstream in(file, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+        const std::map<std::string, std::string> fields = io::json_fields(line, file.string());
+        std::map<std::string, double> evaluation;
+        for (const std::string& name : spec.evaluate.metrics)
+            if (auto it = fields.find(name); it != fields.end()) evaluation[name] = std::stod(it->second);
+        for (const auto& [name, value] : evaluation) state.last_metrics[name] = value;
+        if (auto it = fields.find("seconds"); it != fields.end()) state.eval_seconds += std::stod(it->second);
+        state.stop.observe(evaluation);
+    }
+}
+
+}  // namespace
+
+ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentSpec& saved,
+                   bool allow_inexact, RunObserver& observer) {
+    const config::ExperimentSpec& spec = run.spec;
+    Trainer& trainer = *run.trainer;
+    if (std::optional<io::FoundCheckpoint> found = io::find_latest_good(dir / "checkpoints")) {
+        if (found->fell_back) observer.note("warning: " + found->note);
+        check_may_continue(spec, saved, io::json_fields(found->data.metadata_json, found->path.string()),
+                           allow_inexact);
+        const bool decays = spec.optimizers.generator.schedule.type != config::LrScheduleType::constant ||
+                            spec.optimizers.discriminator.schedule.type != config::LrScheduleType::constant;
+        if (decays && saved.schedule.iterations != spec.schedule.iterations)
+            observer.note("warning: the learning-rate schedule decays to its final rate at the last "
+                          "iteration, now " + std::to_string(spec.schedule.iterations) + " instead of " +
+                          std::to_string(saved.schedule.iterations) + ": from here on the rates "
+                          "differ from those of either schedule run straight through");
+        trainer.load_state(found->data.tensors);
+        GANTRY_CHECK_AS(ConfigError, trainer.iteration() <= spec.schedule.iterations, "--resume ",
+                        dir.string(), ": the checkpoint is at iteration ", trainer.iteration(),
+                        " but schedule.iterations is ", spec.schedule.iterations,
+                        "; a resume may only keep or lengthen the schedule");
+        observer.note("resuming " + dir.string() + " from iteration " + std::to_string(trainer.iteration()));
+    } else {
+        observer.note("resuming " + dir.string() + ": no checkpoint yet, starting over");
+    }
+    drop_rows_after(dir / "metrics.jsonl", trainer.iteration());
+    drop_rows_after(dir / "eval.jsonl", trainer.iteration());
+    // The same for TensorBoard: the resumed run writes a new event file, so the old files keep
+    // only what the checkpoint covers.
+    if (fs::is_directory(dir / "tensorboard"))
+        for (const fs::directory_entry& e : fs::directory_iterator(dir / "tensorboard"))
+            if (e.is_regular_file() && e.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+                io::drop_events_after(e.path(), trainer.iteration());
+    ResumeState state(spec);
+    replay_evaluations(dir / "eval.jsonl", spec, state);
+    return state;
+}
+
+}  // namespace gantry::train

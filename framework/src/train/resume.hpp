@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Continuing a run where its newest good checkpoint left it, so that the resumed run writes
+/// what the uninterrupted one would have: the configuration may only lengthen the schedule, the
+/// threads and CPU ISA must match (bit-exactness), the logs lose the rows written after the
+/// checkpoint, and the evaluations up to it give back what a checkpoint does not hold (the
+/// patience of stop_when, the last metrics, the evaluation time spent).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "gantry/config/experiment.hpp"
+#include "train/assembly.hpp"
+
+namespace gantry::train {
+
+class RunObserver;
+
+/// evaluate.stop_when as one test: the run stops once `metric` has met its bound in `patience`
+/// evaluations in a row. The loop and a resume's replay of eval.jsonl feed it alike.
+class StopRule {
+public:
+    explicit StopRule(std::optional<config::StopWhen> rule) : rule_(std::move(rule)) {}
+    /// Counts one evaluation (a missing metric does not meet the bound); true once the run
+    /// should stop.
+    bool observe(const std::map<std::string, double>& evaluation);
+    bool stopped() const { return rule_ && met_in_a_row_ >= rule_->patience; }
+    const std::optional<config::StopWhen>& rule() const { return rule_; }
+
+private:
+    std::optional<config::StopWhen> rule_;
+    int64_t met_in_a_row_ = 0;
+};
+
+/// What the loop takes over from the run before it (a new run: nothing).
+struct ResumeState {
+    explicit ResumeState(const config::ExperimentSpec& spec) : stop(spec.evaluate.stop_when) {}
+    /// The latest value of every metric evaluated so far.
+    std::map<std::string, double> last_metrics;
+    /// The evaluations' wall time over the whole run, resumes included.
+    double eval_seconds = 0;
+    StopRule stop;
+};
+
+/// Continues `dir` (reopened and locked): loads its newest good checkpoint into run.trainer after
+/// checking that `run.spec` may continue `saved` (the run's own experiment.yaml), drops log rows
+/// and TensorBoard events past it and replays eval.jsonl up to it. Throws ConfigError when the
+/// configuration, the threads or the ISA differ (unless allow_inexact) or when the checkpoint is
+/// past schedule.iterations.
+ResumeState resume(const std::filesystem::path& dir, Assembly& run, const config::ExperimentSpec& saved,
+                   bool allow_inexact, RunObserver& observer);
+
+}  // namespace gantry::train

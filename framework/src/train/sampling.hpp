@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// What a run draws its generator on, and how a draw becomes a picture. Fixed inputs come from
+/// their own streams of the run's seed, so every frame and every evaluation of a run (and of its
+/// resumes) shows the same noise; a grid of images or, for 2-D points, a scatter plot over the
+/// real data.
+#include <cstdint>
+
+#include "gantry/io/png.hpp"
+#include "gantry/io/scatter.hpp"
+#include "gantry/tensor.hpp"
+#include "train/assembly.hpp"
+
+namespace gantry::train {
+
+/// The run seed's streams used for sampling (the trainer and the networks' initialisation have
+/// theirs: adding draws to one never shifts another).
+constexpr uint64_t kSampleNoiseStream = 7;
+constexpr uint64_t kEvalNoiseStream = 8;
+constexpr uint64_t kEvalRealStream = 9;
+
+/// Class labels 0, 1, 2, ... cycling, for a labelled dataset; undefined for unlabelled data.
+Tensor fixed_labels(const DataInfo& data, int64_t n);
+
+/// `n` real samples in the data's scale, drawn by a fixed stream (for plots and metrics).
+Tensor reference_real(const Assembly& run, int64_t n);
+
+/// The noise (and labels) behind a run's sample frames and evaluations, and what its scatter
+/// plots draw the samples over.
+struct FixedInputs {
+    Tensor sample_noise, sample_labels;  ///< samples.grid of them
+    Tensor eval_noise, eval_labels;      ///< evaluate.samples of them
+    Tensor plot_real;                    ///< points only: real samples under the scatter plots
+    Tensor mode_centres;                 ///< mixtures only: (modes, 2)
+    io::PlotRange plot_range;            ///< one range for every frame
+};
+
+FixedInputs fixed_inputs(const Assembly& run);
+
+/// One sample frame of the run's current generator: a grid of the fixed noise batch for images;
+/// for points, the fixed evaluation batch over the real data and the modes.
+io::Image sample_frame(const Assembly& run, const FixedInputs& fixed);
+
+}  // namespace gantry::train
