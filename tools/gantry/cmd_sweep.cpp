@@ -67,6 +67,14 @@ int run_sweep(SweepArgs& args) {
     if (const int code = check_configurations_build(spec, sessions); code != 0) return code;
     // The runs are started with this very binary, so that a sweep never mixes versions.
     args.request.gantry = std::filesystem::read_symlink("/proc/self/exe").string();
+    // Line by line, flushed: a sweep runs for hours and its output often goes to a file.
+    struct Printer final : sweep::SweepObserver {
+        void line(const std::string& text) override {
+            std::printf("%s\n", text.c_str());
+            std::fflush(stdout);
+        }
+    } printer;
+    args.request.observer = &printer;
     return sweep::launch_sweep(spec, args.request);
 }
 

@@ -38,6 +38,9 @@ std::vector<PlannedRun> plan(const SweepSpec& spec, const std::string& dir) {
 }
 
 int launch_sweep(const SweepSpec& spec, const LaunchRequest& request) {
+    SweepObserver nobody;
+    SweepObserver& observer = request.observer ? *request.observer : nobody;
+    const auto say = [&](const std::string& text) { observer.line(text); };
     const std::string dir = sweep_dir(spec, request.out);
     const int parallel = request.parallel > 0 ? request.parallel : spec.parallel;
     const std::string backend = request.backend.empty() ? to_string(spec.backend) : request.backend;
@@ -51,20 +54,19 @@ int launch_sweep(const SweepSpec& spec, const LaunchRequest& request) {
     const auto count = [&](Action a) {
         return std::count_if(planned.begin(), planned.end(), [&](const PlannedRun& p) { return p.action == a; });
     };
-    std::printf("sweep %s: %zu runs in %zu configurations -> %s\n", spec.name.c_str(), spec.runs.size(),
-                spec.configurations.size(), dir.c_str());
-    std::printf("  %ld finished (skipped), %ld to resume, %ld to start; backend %s, %d at once, %d thread%s each\n",
-                static_cast<long>(count(Action::skip)), static_cast<long>(count(Action::resume)),
-                static_cast<long>(count(Action::start)), backend.c_str(), parallel, threads, threads == 1 ? "" : "s");
-    for (const std::string& note : spec.notes) std::printf("  note: %s\n", note.c_str());
+    say(detail::format("sweep %s: %zu runs in %zu configurations -> %s", spec.name.c_str(), spec.runs.size(),
+               spec.configurations.size(), dir.c_str()));
+    say(detail::format("  %ld finished (skipped), %ld to resume, %ld to start; backend %s, %d at once, %d thread%s each",
+               static_cast<long>(count(Action::skip)), static_cast<long>(count(Action::resume)),
+               static_cast<long>(count(Action::start)), backend.c_str(), parallel, threads, threads == 1 ? "" : "s"));
+    for (const std::string& note : spec.notes) say("  note: " + note);
     if (request.dry_run) {
         for (const PlannedRun& p : planned)
-            std::printf("  %-6s %s  seed %-4llu %s\n",
-                        p.action == Action::skip ? "skip" : p.action == Action::start ? "start" : "resume",
-                        p.run->run_id.c_str(), static_cast<unsigned long long>(p.run->seed), p.run->label.c_str());
+            say(detail::format("  %-6s %s  seed %-4llu %s",
+                       p.action == Action::skip ? "skip" : p.action == Action::start ? "start" : "resume",
+                       p.run->run_id.c_str(), static_cast<unsigned long long>(p.run->seed), p.run->label.c_str()));
         return 0;
     }
-    std::fflush(stdout);
 
     fs::create_directories(fs::path(dir) / "logs");
     std::vector<detail::RunRecord> records;
@@ -79,25 +81,26 @@ int launch_sweep(const SweepSpec& spec, const LaunchRequest& request) {
     }
     detail::write_state(spec, dir, records);
     const bool interrupted = backend == "slurm"
-                                 ? detail::run_slurm(spec, records, dir, request.gantry, parallel, threads)
-                                 : detail::run_local(spec, records, dir, request.gantry, parallel, threads);
+                                 ? detail::run_slurm(spec, records, dir, request.gantry, parallel, threads, observer)
+                                 : detail::run_local(spec, records, dir, request.gantry, parallel, threads, observer);
     detail::write_state(spec, dir, records);
 
     size_t failed = 0;
     for (const detail::RunRecord& r : records)
         if (r.status == "failed") {
             ++failed;
-            std::printf("  failed: %s (%s seed %llu): %s\n", r.run->run_id.c_str(), r.run->label.c_str(),
-                        static_cast<unsigned long long>(r.run->seed), r.message.c_str());
+            say(detail::format("  failed: %s (%s seed %llu): %s", r.run->run_id.c_str(), r.run->label.c_str(),
+                       static_cast<unsigned long long>(r.run->seed), r.message.c_str()));
         }
     const report::ReportFiles files = report::write_report(dir);
-    std::printf("report: %s\n        %s\n", files.markdown.c_str(), files.html.c_str());
+    say("report: " + files.markdown);
+    say("        " + files.html);
     if (interrupted) {
-        std::printf("sweep interrupted: run `gantry sweep %s` again to continue\n", spec.file.c_str());
+        say("sweep interrupted: run `gantry sweep " + spec.file + "` again to continue");
         return static_cast<int>(ExitCode::interrupted);
     }
-    std::printf("sweep %s: %zu of %zu runs finished, %zu failed\n", spec.name.c_str(), records.size() - failed,
-                records.size(), failed);
+    say(detail::format("sweep %s: %zu of %zu runs finished, %zu failed", spec.name.c_str(), records.size() - failed,
+               records.size(), failed));
     return failed == 0 ? 0 : 1;
 }
 

@@ -75,7 +75,7 @@ pid_t spawn(const std::string& gantry, const std::vector<std::string>& args, con
 }  // namespace
 
 bool run_local(const SweepSpec& spec, std::vector<RunRecord>& records, const std::string& dir,
-               const std::string& gantry, int parallel, int threads) {
+               const std::string& gantry, int parallel, int threads, SweepObserver& observer) {
     SweepSignals signals;
     std::vector<std::pair<pid_t, RunRecord*>> running;
     size_t next = 0;
@@ -97,9 +97,9 @@ bool run_local(const SweepSpec& spec, std::vector<RunRecord>& records, const std
             if (r.action == Action::start && std::filesystem::exists(r.dir)) r.action = Action::resume;
             running.emplace_back(spawn(gantry, run_arguments(spec, r, dir, threads), r.log), &r);
             r.status = "running";
-            std::printf("  started %s %s (%s seed %llu)\n", r.action == Action::resume ? "resuming" : "",
-                        r.run->run_id.c_str(), r.run->label.c_str(), static_cast<unsigned long long>(r.run->seed));
-            std::fflush(stdout);
+            observer.line(format("  started %s %s (%s seed %llu)", r.action == Action::resume ? "resuming" : "",
+                                 r.run->run_id.c_str(), r.run->label.c_str(),
+                                 static_cast<unsigned long long>(r.run->seed)));
             write_state(spec, dir, records);
         }
         if (running.empty()) break;
@@ -115,10 +115,9 @@ bool run_local(const SweepSpec& spec, std::vector<RunRecord>& records, const std
             if (done < 0) settle(r, -1, 0);
             else if (WIFEXITED(status)) settle(r, WEXITSTATUS(status), 0);
             else settle(r, -1, WTERMSIG(status));
-            std::printf("  %-11s %s (%s seed %llu)%s%s\n", r.status.c_str(), r.run->run_id.c_str(),
-                        r.run->label.c_str(), static_cast<unsigned long long>(r.run->seed),
-                        r.message.empty() ? "" : ": ", r.message.c_str());
-            std::fflush(stdout);
+            observer.line(format("  %-11s %s (%s seed %llu)%s%s", r.status.c_str(), r.run->run_id.c_str(),
+                                 r.run->label.c_str(), static_cast<unsigned long long>(r.run->seed),
+                                 r.message.empty() ? "" : ": ", r.message.c_str()));
             running.erase(running.begin() + static_cast<long>(i));
             reaped = true;
         }

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -84,6 +86,19 @@ std::vector<std::string> run_arguments(const SweepSpec& spec, const RunRecord& r
     }
     for (const char* a : {"--out", sweep_dir.c_str(), "--run-id", record.run->run_id.c_str()}) args.emplace_back(a);
     return args;
+}
+
+std::string format(const char* pattern, ...) {
+    va_list args;
+    va_start(args, pattern);
+    va_list again;
+    va_copy(again, args);
+    const int size = std::vsnprintf(nullptr, 0, pattern, args);
+    va_end(args);
+    std::string text(static_cast<size_t>(size > 0 ? size : 0), '\0');
+    std::vsnprintf(text.data(), text.size() + 1, pattern, again);
+    va_end(again);
+    return text;
 }
 
 void settle(RunRecord& record, int exit_code, int signal) {

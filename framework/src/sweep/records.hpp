@@ -38,8 +38,11 @@ void clear_stale_dir(const RunRecord& record);
 /// The sweep's backends; both return when every record is settled or the sweep was interrupted
 /// (then true).
 bool run_local(const SweepSpec& spec, std::vector<RunRecord>& records, const std::string& dir,
-               const std::string& gantry, int parallel, int threads);
+               const std::string& gantry, int parallel, int threads, SweepObserver& observer);
 bool run_slurm(const SweepSpec& spec, std::vector<RunRecord>& records, const std::string& dir,
-               const std::string& gantry, int parallel, int threads);
+               const std::string& gantry, int parallel, int threads, SweepObserver& observer);
+
+/// printf into a string: the sweep's lines keep the column layout they had when printed.
+std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
 
 }  // namespace gantry::sweep::detail

@@ -58,7 +58,7 @@ std::string trim(std::string s) {
 }  // namespace
 
 bool run_slurm(const SweepSpec& spec, std::vector<RunRecord>& records, const std::string& dir,
-               const std::string& gantry, int parallel, int threads) {
+               const std::string& gantry, int parallel, int threads, SweepObserver& observer) {
     std::vector<RunRecord*> tasks;
     for (RunRecord& r : records)
         if (r.action != Action::skip && r.status == "pending") tasks.push_back(&r);
@@ -100,9 +100,8 @@ bool run_slurm(const SweepSpec& spec, std::vector<RunRecord>& records, const std
     GANTRY_CHECK_AS(ConfigError, status == 0 && !submitted.empty(), "gantry sweep --backend slurm: sbatch failed (exit ",
                     status, "): ", submitted, "; is Slurm running here (sinfo)?");
     const std::string job = submitted.substr(0, submitted.find(';'));
-    std::printf("  submitted slurm job array %s (%zu tasks, %d at once): %s\n", job.c_str(), tasks.size(), parallel,
-                script_path.string().c_str());
-    std::fflush(stdout);
+    observer.line(format("  submitted slurm job array %s (%zu tasks, %d at once): %s", job.c_str(), tasks.size(),
+                         parallel, script_path.string().c_str()));
     for (RunRecord* r : tasks) r->status = "running";
     write_state(spec, dir, records);
 

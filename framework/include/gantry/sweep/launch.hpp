@@ -17,6 +17,14 @@ enum class Action {
     resume,  // a run directory exists: interrupted, failed or killed; continue from its checkpoint
 };
 
+/// What a sweep tells the person who launched it, one line at a time (the plan, each run as it
+/// starts and ends, failures, the report's files). The library never prints; the CLI does.
+class SweepObserver {
+public:
+    virtual ~SweepObserver() = default;
+    virtual void line(const std::string& text) { (void)text; }
+};
+
 struct LaunchRequest {
     /// The `gantry` executable the runs are started with.
     std::string gantry;
@@ -29,6 +37,8 @@ struct LaunchRequest {
     bool dry_run = false;
     /// Threads the machine has (0: std::thread::hardware_concurrency()).
     int cores = 0;
+    /// Who is told how the sweep goes; null: nobody.
+    SweepObserver* observer = nullptr;
 };
 
 struct PlannedRun {
