@@ -217,13 +217,3 @@ TEST_CASE("checkpoint: a full disk while writing keeps the previous checkpoint",
     CHECK(io::testing::clear_failure());
     CHECK(read_checkpoint(path).metadata_json == old.metadata_json);
 }
-
-TEST_CASE("checkpoint metadata: string maps to JSON and back", "[io]") {
-    const std::string json = json_object({{"iteration", "2000"}, {"isa", "avx512_core"}, {"quote", "a\"b"}});
-    CHECK(json == R"({"isa":"avx512_core","iteration":"2000","quote":"a\"b"})");
-    const auto fields = json_fields(R"({"iteration": 2000, "name": "x", "rng": {"seed": 1}})", "meta");
-    CHECK(fields.at("iteration") == "2000");
-    CHECK(fields.at("name") == "x");
-    CHECK(fields.at("rng") == R"({"seed":1})");
-    CHECK_THROWS_AS(json_fields("nope", "meta"), DataError);
-}

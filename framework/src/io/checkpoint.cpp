@@ -3,13 +3,13 @@
 
 #include <bit>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
 #include "gantry/error.hpp"
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/crc32c.hpp"
+#include "gantry/io/json.hpp"
 #include "io/posix_io.hpp"
 
 namespace gantry::io {
@@ -100,8 +100,7 @@ struct Entry {
 }  // namespace
 
 std::string encode_checkpoint(const CheckpointData& data) {
-    const auto parsed = nlohmann::json::parse(data.metadata_json, nullptr, false);
-    GANTRY_CHECK(!parsed.is_discarded() && parsed.is_object(),
+    GANTRY_CHECK(is_json_object(data.metadata_json),
                  "encode_checkpoint: metadata must be a JSON object, got '",
                  data.metadata_json.substr(0, 60), "'");
     std::string table;
@@ -206,8 +205,7 @@ CheckpointData decode_checkpoint(std::string_view bytes, const std::string& sour
                       hex32(crc32c(metadata)) + ")");
     const std::string_view table = bytes.substr(kFixedHeader + metadata_length, table_length);
     if (crc32c(table) != get_u32(bytes, 28)) throw corrupt("tensor table CRC mismatch");
-    const auto parsed = nlohmann::json::parse(metadata, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) throw corrupt("metadata is not a JSON object");
+    if (!is_json_object(metadata)) throw corrupt("metadata is not a JSON object");
     if (count > table_length / kMinEntryBytes)
         throw corrupt(gantry::detail::concat(count, " tensors cannot fit in a ", table_length, "-byte table"));
 
@@ -274,22 +272,6 @@ void write_checkpoint(const std::filesystem::path& path, const CheckpointData& d
 
 CheckpointData read_checkpoint(const std::filesystem::path& path) {
     return decode_checkpoint(detail::read_file_bytes(path, "checkpoint"), path.string());
-}
-
-std::string json_object(const std::map<std::string, std::string>& fields) {
-    nlohmann::json object = nlohmann::json::object();
-    for (const auto& [key, value] : fields) object[key] = value;
-    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::map<std::string, std::string> json_fields(const std::string& json, const std::string& source) {
-    const auto parsed = nlohmann::json::parse(json, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object())
-        throw DataError(source + ": expected a JSON object, got '" + json.substr(0, 60) + "'");
-    std::map<std::string, std::string> fields;
-    for (const auto& [key, value] : parsed.items())
-        fields[key] = value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return fields;
 }
 
 }  // namespace gantry::io

@@ -21,6 +21,7 @@
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/image_grid.hpp"
+#include "gantry/io/json.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/io/png.hpp"
 #include "gantry/io/run_dir.hpp"

@@ -48,11 +48,4 @@ void write_checkpoint(const std::filesystem::path& path, const CheckpointData& d
 /// Reads and verifies `path`. Throws DataError when it is missing, unreadable or corrupt.
 CheckpointData read_checkpoint(const std::filesystem::path& path);
 
-/// A JSON object with string values, for callers without a JSON library:
-/// {"iteration": "2000"} from {{"iteration", "2000"}}.
-std::string json_object(const std::map<std::string, std::string>& fields);
-/// The string fields of a JSON object (numbers, booleans and nested values as their JSON text).
-/// Throws DataError naming `source` when `json` is not an object.
-std::map<std::string, std::string> json_fields(const std::string& json, const std::string& source);
-
 }  // namespace gantry::io
