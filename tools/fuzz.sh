@@ -25,7 +25,7 @@ if [ "$mode" = run ]; then seconds=${1:?run needs SECONDS}; shift; fi
 case "$mode" in replay|run|merge) ;; *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;; esac
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(experiment_loader sweep_loader idx_reader png_reader checkpoint_reader plugin_descriptor)
+[ ${#targets[@]} -gt 0 ] || targets=(experiment_loader sweep_loader idx_reader png_reader tensor_file_reader plugin_descriptor)
 
 # -malloc_limit_mb turns an allocation bomb into a reported failure instead of a slow OOM.
 # GANTRY_FUZZ_TIMEOUT (seconds per input, default 10): raise it on a loaded machine, where a

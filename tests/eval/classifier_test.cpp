@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kFashion = "/usr/share/datasets/fashion-mnist";
-const fs::path kShipped = fs::path(GANTRY_SOURCE_DIR) / "plugins/metrics/image/reference/fashion_mnist_cnn.gtsd";
+const fs::path kShipped = fs::path(GANTRY_SOURCE_DIR) / "plugins/metrics/image/reference/fashion_mnist_cnn.gtf";
 
 std::string record_field(const fs::path& record, const std::string& key) {
     std::ifstream in(record);
@@ -53,7 +53,7 @@ TEST_CASE("classifier: weights whose SHA-256 differs from the expected one are r
     testing::TempDir dir;
     Rng rng(2);
     eval::Classifier net(rng);
-    const fs::path file = dir.path / "w.gtsd";
+    const fs::path file = dir.path / "w.gtf";
     save_state_dict(file, net.state_dict());
     const std::string sha = io::file_sha256_hex(file);
     auto loaded = eval::load_classifier(file, sha);
@@ -75,6 +75,29 @@ TEST_CASE("classifier: the shipped weights match their record and classify Fashi
     CHECK(std::stod(record_field(record, "test_accuracy")) >= 0.90);
     CHECK(record_field(record, "command").find("gantry train-classifier") == 0);
     CHECK(fs::file_size(kShipped) < 512 * 1024);
+
+    // The tensors, bit for bit, of the weights as trained (a GTSD file then, re-encoded as a tensor
+    // file since): SHA-256 over, per tensor in name order, u32 name length, name, u32 rank, u64
+    // dims, the raw floats.
+    const StateDict weights = load_state_dict(kShipped);
+    std::string tensors;
+    const auto u32 = [&](uint32_t v) { tensors.append(reinterpret_cast<const char*>(&v), 4); };
+    for (const auto& [name, t] : weights) {
+        u32(static_cast<uint32_t>(name.size()));
+        tensors += name;
+        u32(static_cast<uint32_t>(t.rank()));
+        for (const int64_t d : t.shape().dims()) tensors.append(reinterpret_cast<const char*>(&d), 8);
+        tensors.append(reinterpret_cast<const char*>(t.data()), static_cast<size_t>(t.numel()) * 4);
+    }
+    CHECK(weights.size() == 22);
+    CHECK(io::sha256_hex(tensors) == "f81700283c7d82ca2cb1521c039d208d5974f499a04c74ecae0067a2fe4b0b45");
+    // The file is what `train-classifier` writes for these tensors (one encoding per content).
+    CHECK(encode_tensor_file({.tensors = weights}) == [&] {
+        std::ifstream in(kShipped, std::ios::binary);
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }());
 
     auto net = eval::load_classifier(kShipped, sha);
     const Batch test = eval::read_idx_images(eval::idx_path(kFashion, "t10k", "images"),
@@ -98,7 +121,7 @@ TEST_CASE("train-classifier: a short run writes weights and a record whose SHA-2
     testing::TempDir dir;
     eval::TrainClassifierRequest request;
     request.data_dir = kFashion;
-    request.out = (dir.path / "c.gtsd").string();
+    request.out = (dir.path / "c.gtf").string();
     request.epochs = 1;
     request.batch = 64;
     request.train_limit = 1024;

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
+// Checkpoint files: tensor files (gantry/serialize.hpp, tested in tests/tensor/serialize_test.cpp)
+// named "checkpoint" in messages, written atomically, and the files of the format before them.
+//
+// tests/io/data/legacy-gantryck-v1.gck and legacy-gtsd-v1.gtsd were written at commit 2054d5b
+// (before tensor files) by io::write_checkpoint and save_state_dict from the contents of
+// legacy_contents() below, with the metadata kLegacyMetadata.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
 
+#include <bit>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <limits>
-#include <random>
 #include <sstream>
 
 #include "gantry/error.hpp"
 #include "gantry/io/checkpoint.hpp"
-#include "gantry/io/crc32c.hpp"
+#include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/faults.hpp"
 #include "support/temp_dir.hpp"
 
@@ -22,6 +27,10 @@ namespace fs = std::filesystem;
 
 namespace {
 using gantry::testing::TempDir;
+
+const fs::path kData = fs::path(GANTRY_SOURCE_DIR) / "tests" / "io" / "data";
+const std::string kLegacyMetadata =
+    R"({"iteration":20,"config_hash":"0123456789abcdef","threads":1,"cpu_isa":"avx2","experiment":"legacy","schedule_position":"end of iteration"})";
 
 std::vector<uint32_t> bits_of(const Tensor& t) {
     std::vector<uint32_t> bits(static_cast<size_t>(t.numel()));
@@ -35,177 +44,65 @@ Tensor tensor_with_bits(const Shape& shape, const std::vector<uint32_t>& bits) {
     return t;
 }
 
-CheckpointData small_checkpoint() {
-    CheckpointData data;
-    data.metadata_json = R"({"iteration": 2000, "config_hash": "ab12", "threads": 2, "rng": {"seed": 0, "stream": 1, "counter": 77}})";
-    data.tensors["G.0.weight"] = Tensor::from_vector({2, 3}, {1, -2, 3.5f, 0.1f, -0.f, 1e-30f});
-    data.tensors["G.0.bias"] = Tensor::from_vector({3}, {0.25f, 0.5f, 0.75f});
-    data.tensors["adam.step"] = Tensor::scalar(17);
-    return data;
+StateDict legacy_contents() {
+    StateDict d;
+    d["discriminator.net.0.weight"] = Tensor::from_vector({2, 3}, {1.f, -2.f, 3.5f, 0.1f, -0.f, 1e-30f});
+    d["discriminator.net.0.bias"] = Tensor::from_vector({3}, {0.25f, 0.5f, 0.75f});
+    d["generator.net.0.weight"] = tensor_with_bits({1, 2, 1, 2}, {0x7fc12345u, 0x80000000u, 0x00000001u, 0x7f800000u});
+    d["generator.empty"] = Tensor::empty({0, 4});
+    d["scalar"] = Tensor::scalar(17.f);
+    put_u64(d, "optimizer.generator.step", 123456789012345ull);
+    return d;
 }
 
-void put_u64(std::string& bytes, size_t at, uint64_t v) {
-    for (int i = 0; i < 8; ++i) bytes[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+void check_same(const StateDict& got, const StateDict& expected) {
+    REQUIRE(got.size() == expected.size());
+    for (const auto& [name, tensor] : expected) {
+        INFO(name);
+        REQUIRE(got.count(name) == 1);
+        CHECK(got.at(name).shape() == tensor.shape());
+        CHECK(bits_of(got.at(name)) == bits_of(tensor));
+    }
 }
-void put_u32(std::string& bytes, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
 }
-uint64_t get_u64(const std::string& bytes, size_t at) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t(uint8_t(bytes[at + i])) << (8 * i);
-    return v;
-}
-// Recomputes the table and file CRCs so that only the structural checks can catch an edit. The
-// table position comes from the caller: the header's own lengths may be the hostile edit.
-void reseal(std::string& bytes, size_t table_at, size_t table_length) {
-    put_u32(bytes, 28, crc32c(bytes.data() + table_at, table_length));
-    put_u32(bytes, bytes.size() - 4, crc32c(bytes.data(), bytes.size() - 4));
+
+CheckpointData small_checkpoint() {
+    CheckpointData data;
+    data.metadata_json = R"({"iteration": 2000, "config_hash": "ab12", "threads": 2})";
+    data.tensors = legacy_contents();
+    return data;
 }
 }  // namespace
 
-TEST_CASE("checkpoint: round trip is bit-exact for tensors and metadata", "[io]") {
+TEST_CASE("checkpoint: a tensor file, round trip bit-exact, named in messages", "[io][checkpoint]") {
     TempDir dir;
-    CheckpointData data = small_checkpoint();
-    std::mt19937 gen(7);
-    std::vector<uint32_t> bits(2 * 3 * 5 * 7);
-    for (auto& b : bits) b = gen();
-    bits[0] = 0x7fc00001u;  // a NaN with a payload
-    bits[1] = 0x80000000u;  // -0
-    bits[2] = 0x00000001u;  // the smallest denormal
-    data.tensors["D.conv.weight"] = tensor_with_bits({2, 3, 5, 7}, bits);
-    data.tensors["empty"] = Tensor::empty({0, 4});
-    const auto path = dir.path / "ckpt.gck";
-    write_checkpoint(path, data);
+    const auto path = dir.path / "ckpt-000002000.gck";
+    write_checkpoint(path, small_checkpoint());
+    CHECK(slurp(path) == encode_tensor_file(small_checkpoint()));
+    CHECK(slurp(path).substr(0, 8) == "GANTRYTF");
     const CheckpointData back = read_checkpoint(path);
-    CHECK(back.metadata_json == data.metadata_json);
-    REQUIRE(back.tensors.size() == data.tensors.size());
-    for (const auto& [name, tensor] : data.tensors) {
-        INFO(name);
-        REQUIRE(back.tensors.count(name) == 1);
-        CHECK(back.tensors.at(name).shape() == tensor.shape());
-        CHECK(bits_of(back.tensors.at(name)) == bits_of(tensor));
-    }
-    // Tensor data starts on 64-byte boundaries and the file ends in its trailer.
-    const std::string bytes = encode_checkpoint(data);
-    CHECK(bytes.substr(0, 8) == "GANTRYCK");
-    CHECK(bytes.substr(bytes.size() - 20, 8) == "GCKTRAIL");
-    CHECK(get_u64(bytes, bytes.size() - 12) == bytes.size());
-}
+    CHECK(back.metadata_json == small_checkpoint().metadata_json);
+    check_same(back.tensors, legacy_contents());
 
-TEST_CASE("checkpoint: truncation at every byte offset is a DataError", "[io]") {
-    const std::string bytes = encode_checkpoint(small_checkpoint());
-    for (size_t n = 0; n < bytes.size(); ++n) {
-        INFO("truncated to " << n << " of " << bytes.size() << " bytes");
-        CHECK_THROWS_AS(decode_checkpoint(std::string_view(bytes).substr(0, n), "t.gck"), DataError);
-    }
-    // Appended garbage too.
-    CHECK_THROWS_AS(decode_checkpoint(bytes + "x", "t.gck"), DataError);
-}
-
-TEST_CASE("checkpoint: every single bit flip is a DataError", "[io]") {
-    const std::string bytes = encode_checkpoint(small_checkpoint());
-    size_t detected = 0;
-    for (size_t at = 0; at < bytes.size(); ++at) {
-        for (int bit = 0; bit < 8; ++bit) {
-            std::string flipped = bytes;
-            flipped[at] = static_cast<char>(flipped[at] ^ (1 << bit));
-            try {
-                decode_checkpoint(flipped, "t.gck");
-            } catch (const DataError&) {
-                ++detected;
-            }
-        }
-    }
-    CHECK(detected == bytes.size() * 8);
-}
-
-TEST_CASE("checkpoint: a corrupt tensor is named in the error", "[io]") {
-    CheckpointData data = small_checkpoint();
-    std::string bytes = encode_checkpoint(data);
-    // The first float of G.0.weight is 1.0f (0x3f800000): find it and flip one bit.
-    const char one[4] = {0, 0, '\x80', '\x3f'};
-    const size_t at = bytes.find(std::string(one, 4), 40);
-    REQUIRE(at != std::string::npos);
-    bytes[at] ^= 1;
-    CHECK_THROWS_WITH(decode_checkpoint(bytes, "run/checkpoints/ckpt-000002000.gck"),
-                      Catch::StartsWith("checkpoint run/checkpoints/ckpt-000002000.gck is corrupt: ") &&
-                          Catch::Contains("tensor 'G.0.weight' CRC mismatch"));
-}
-
-TEST_CASE("checkpoint: hostile lengths are refused before any allocation", "[io]") {
-    CheckpointData data;
-    data.metadata_json = "{}";
-    data.tensors["w"] = Tensor::from_vector({4}, {1, 2, 3, 4});
-    const std::string good = encode_checkpoint(data);
-    const size_t table = 40 + 2;
-    const size_t table_length = get_u64(good, 32);
-    // Entry: u32 name length, "w", u32 rank, u64 dim, u64 offset, u64 length, u32 CRC.
-    const size_t dim_at = table + 4 + 1 + 4, offset_at = dim_at + 8, length_at = offset_at + 8;
-
-    std::string huge = good;  // a 2^40-element tensor
-    put_u64(huge, dim_at, uint64_t{1} << 40);
-    put_u64(huge, length_at, uint64_t{1} << 42);
-    reseal(huge, table, table_length);
-    CHECK_THROWS_WITH(decode_checkpoint(huge, "h.gck"), Catch::Contains("outside the data section"));
-
-    std::string mismatched = good;  // the length disagrees with the shape
-    put_u64(mismatched, length_at, 1u << 20);
-    reseal(mismatched, table, table_length);
-    CHECK_THROWS_WITH(decode_checkpoint(mismatched, "h.gck"), Catch::Contains("does not match its shape"));
-
-    std::string wrapping = good;  // offset + length wraps around 2^64
-    put_u64(wrapping, offset_at, ~uint64_t{0} - 8);
-    reseal(wrapping, table, table_length);
-    CHECK_THROWS_WITH(decode_checkpoint(wrapping, "h.gck"), Catch::Contains("outside the data section"));
-
-    std::string overflow = good;  // dims whose product overflows 64 bits: rank 1 -> claim rank 4
-    put_u32(overflow, table + 5, 4);
-    for (int a = 0; a < 3; ++a) put_u64(overflow, dim_at + 8 * a, uint64_t{1} << 32);
-    reseal(overflow, table, table_length);
-    CHECK_THROWS_WITH(decode_checkpoint(overflow, "h.gck"), Catch::Contains("overflow"));
-
-    std::string many = good;  // a tensor count the table cannot hold
-    put_u32(many, 12, 0xFFFFFFFFu);
-    reseal(many, table, table_length);
-    CHECK_THROWS_WITH(decode_checkpoint(many, "h.gck"), Catch::Contains("cannot fit"));
-
-    std::string long_metadata = good;
-    put_u64(long_metadata, 16, uint64_t{1} << 62);
-    reseal(long_metadata, table, table_length);
-    CHECK_THROWS_WITH(decode_checkpoint(long_metadata, "h.gck"), Catch::Contains("metadata length"));
-}
-
-TEST_CASE("checkpoint: wrong magic - future version and empty files are DataErrors", "[io]") {
-    TempDir dir;
-    std::string bytes = encode_checkpoint(small_checkpoint());
-    std::string future = bytes;
-    put_u32(future, 8, 99);
-    CHECK_THROWS_WITH(decode_checkpoint(future, "f.gck"), Catch::Contains("expected format version 1 to 1, got 99"));
-    CHECK_THROWS_WITH(decode_checkpoint("PK\3\4 a zip file", "z.gck"), Catch::Contains("expected a Gantry checkpoint"));
+    std::string bytes = slurp(path);
+    bytes[bytes.size() - 30] = 'x';
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    CHECK_THROWS_WITH(read_checkpoint(path), Catch::StartsWith("checkpoint " + path.string() + " is corrupt: "));
     std::ofstream(dir.path / "empty.gck");
     CHECK_THROWS_AS(read_checkpoint(dir.path / "empty.gck"), DataError);
+    CHECK_THROWS_WITH(read_checkpoint(dir.path / "empty.gck"), Catch::Contains("corrupt, or not a tensor file"));
     CHECK_THROWS_WITH(read_checkpoint(dir.path / "missing.gck"),
-                      Catch::Contains("missing.gck") && Catch::Contains("No such file"));
+                      Catch::Contains("checkpoint ") && Catch::Contains("missing.gck") && Catch::Contains("No such file"));
     CHECK_THROWS_WITH(read_checkpoint(dir.path), Catch::Contains("expected a regular file, got a directory"));
 }
 
-TEST_CASE("checkpoint: bad metadata or tensors are refused at write time", "[io]") {
-    const auto with_metadata = [](std::string json) {
-        CheckpointData data;
-        data.metadata_json = std::move(json);
-        return data;
-    };
-    CHECK_THROWS_WITH(encode_checkpoint(with_metadata("[1, 2]")), Catch::Contains("JSON object"));
-    CHECK_THROWS_AS(encode_checkpoint(with_metadata("{")), Error);
-    CheckpointData unnamed;
-    unnamed.tensors[""] = Tensor::scalar(1);
-    CHECK_THROWS_AS(encode_checkpoint(unnamed), Error);
-    CheckpointData undefined;
-    undefined.tensors["undefined"] = Tensor();
-    CHECK_THROWS_WITH(encode_checkpoint(undefined), Catch::Contains("undefined"));
-}
-
-TEST_CASE("checkpoint: a full disk while writing keeps the previous checkpoint", "[io]") {
+TEST_CASE("checkpoint: a full disk while writing keeps the previous checkpoint", "[io][checkpoint]") {
     TempDir dir;
     const auto path = dir.path / "ckpt.gck";
     CheckpointData old = small_checkpoint();
@@ -218,12 +115,85 @@ TEST_CASE("checkpoint: a full disk while writing keeps the previous checkpoint",
     CHECK(read_checkpoint(path).metadata_json == old.metadata_json);
 }
 
-TEST_CASE("checkpoint metadata: string maps to JSON and back", "[io]") {
-    const std::string json = json_object({{"iteration", "2000"}, {"isa", "avx512_core"}, {"quote", "a\"b"}});
-    CHECK(json == R"({"isa":"avx512_core","iteration":"2000","quote":"a\"b"})");
-    const auto fields = json_fields(R"({"iteration": 2000, "name": "x", "rng": {"seed": 1}})", "meta");
-    CHECK(fields.at("iteration") == "2000");
-    CHECK(fields.at("name") == "x");
-    CHECK(fields.at("rng") == R"({"seed":1})");
-    CHECK_THROWS_AS(json_fields("nope", "meta"), DataError);
+TEST_CASE("checkpoint: one written before tensor files (GANTRYCK version 1) loads bit for bit",
+          "[io][checkpoint][resume]") {
+    const fs::path legacy = kData / "legacy-gantryck-v1.gck";
+    REQUIRE(slurp(legacy).substr(0, 8) == "GANTRYCK");
+    const CheckpointData back = read_checkpoint(legacy);
+    CHECK(back.metadata_json == kLegacyMetadata);
+    check_same(back.tensors, legacy_contents());
+    CHECK(get_u64(back.tensors, "optimizer.generator.step") == 123456789012345ull);
+    // Saved again, it becomes a tensor file with the same contents.
+    const std::string again = encode_tensor_file(back);
+    CHECK(again.substr(0, 8) == "GANTRYTF");
+    check_same(decode_tensor_file(again, "again").tensors, legacy_contents());
+}
+
+TEST_CASE("checkpoint: damage to an old GANTRYCK checkpoint is still a DataError", "[io][checkpoint]") {
+    const std::string bytes = slurp(kData / "legacy-gantryck-v1.gck");
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        INFO("truncated to " << n << " of " << bytes.size() << " bytes");
+        CHECK_THROWS_AS(decode_tensor_file(std::string_view(bytes).substr(0, n), "old.gck"), DataError);
+    }
+    size_t detected = 0;
+    for (size_t at = 0; at < bytes.size(); ++at) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string flipped = bytes;
+            flipped[at] = static_cast<char>(flipped[at] ^ (1 << bit));
+            try {
+                decode_tensor_file(flipped, "old.gck");
+            } catch (const DataError&) {
+                ++detected;
+            }
+        }
+    }
+    CHECK(detected == bytes.size() * 8);
+    std::string future = bytes;
+    future[8] = 2;
+    CHECK_THROWS_WITH(decode_tensor_file(future, "old.gck"),
+                      Catch::Contains("a GANTRYCK checkpoint of version 2") && Catch::Contains("corrupt"));
+}
+
+TEST_CASE("checkpoint: a run directory with old and new checkpoints resumes from the newest good one",
+          "[io][checkpoint][resume]") {
+    TempDir dir;
+    const fs::path checkpoints = dir.path / "checkpoints";
+    fs::create_directories(checkpoints);
+    fs::copy_file(kData / "legacy-gantryck-v1.gck", checkpoints / "ckpt-000000020.gck");
+    std::ofstream(checkpoints / "latest") << "ckpt-000000020.gck\n";
+    auto found = find_latest_good(checkpoints);
+    REQUIRE(found);
+    CHECK(found->iteration == 20);
+    CHECK_FALSE(found->fell_back);
+    CHECK(found->data.metadata_json == kLegacyMetadata);
+    check_same(found->data.tensors, legacy_contents());
+
+    // The resumed run's next checkpoint is a tensor file; retention treats both kinds alike.
+    CheckpointData next = small_checkpoint();
+    const SavedCheckpoint saved = save_checkpoint(checkpoints, 30, next, 2);
+    CHECK(slurp(saved.path).substr(0, 8) == "GANTRYTF");
+    CHECK(fs::exists(checkpoints / "ckpt-000000020.gck"));
+    found = find_latest_good(checkpoints);
+    REQUIRE(found);
+    CHECK(found->iteration == 30);
+    // The new one damaged: the old one is the fallback.
+    std::string bytes = slurp(saved.path);
+    bytes[100] ^= 1;
+    std::ofstream(saved.path, std::ios::binary | std::ios::trunc) << bytes;
+    found = find_latest_good(checkpoints);
+    REQUIRE(found);
+    CHECK(found->iteration == 20);
+    CHECK(found->fell_back);
+    CHECK_THAT(found->note, Catch::Contains("is corrupt"));
+}
+
+TEST_CASE("checkpoint: a GTSD state dict (the older weights format) is refused with what to do",
+          "[io][checkpoint]") {
+    const fs::path gtsd = kData / "legacy-gtsd-v1.gtsd";
+    REQUIRE(slurp(gtsd).substr(0, 4) == "GTSD");
+    CHECK_THROWS_AS(load_state_dict(gtsd), DataError);
+    CHECK_THROWS_WITH(load_state_dict(gtsd), Catch::Contains(gtsd.string() + ": a GTSD state dict") &&
+                                                 Catch::Contains("re-create the file") &&
+                                                 Catch::Contains("gantry train-classifier"));
+    CHECK_THROWS_WITH(read_checkpoint(gtsd), Catch::StartsWith("checkpoint " + gtsd.string() + ": a GTSD state dict"));
 }

@@ -250,16 +250,15 @@ TEST_CASE("Module: repr prints the tree and summary lists shapes", "[nn]") {
     CHECK_THAT(summary, Catch::Contains("trainable values: 9, frozen: 5"));
 }
 
-TEST_CASE("Module: state_dict survives the serialize.hpp stream format", "[nn]") {
+TEST_CASE("Module: state_dict survives the tensor file format", "[nn]") {
     Net net;
-    std::stringstream file;
-    write_state_dict(file, net.state_dict());
+    const std::string file = encode_tensor_file({.tensors = net.state_dict()});
     std::map<std::string, Tensor> saved;
     for (const auto& [key, t] : net.state_dict()) saved.emplace(key, t.clone());
     for (Tensor t : net.parameters()) t.data()[0] = -8.f;
     net.block->inner->calls.data()[0] = 5.f;
 
-    const StateDict read = read_state_dict(file);
+    const StateDict read = decode_tensor_file(file, "module state").tensors;
     net.load_state_dict(read);
     for (const auto& [key, t] : net.state_dict()) {
         INFO(key);

@@ -161,7 +161,7 @@ TEST_CASE("image_metrics: every value carries n_real  n_fake  the split  the cla
     CHECK(std::fabs(by_name["kid"]) < 0.05);
     // Real and reference features were cached, keyed by data, classifier and n_real.
     int cached = 0;
-    for (const auto& f : fs::directory_iterator(cache.path / "image_metrics")) cached += f.path().extension() == ".gtsd";
+    for (const auto& f : fs::directory_iterator(cache.path / "image_metrics")) cached += f.path().extension() == ".gtf";
     CHECK(cached == 2);
     // A second evaluator (another run) reads them and reports the same floor.
     Evaluator again(cache.path.string());

@@ -21,8 +21,8 @@
 #define GANTRY_FUZZ_ENTRY fuzz_png_reader
 #include "../../fuzz/png_reader.cpp"
 #undef GANTRY_FUZZ_ENTRY
-#define GANTRY_FUZZ_ENTRY fuzz_checkpoint_reader
-#include "../../fuzz/checkpoint_reader.cpp"
+#define GANTRY_FUZZ_ENTRY fuzz_tensor_file_reader
+#include "../../fuzz/tensor_file_reader.cpp"
 #undef GANTRY_FUZZ_ENTRY
 #define GANTRY_FUZZ_ENTRY fuzz_plugin_descriptor
 #include "../../fuzz/plugin_descriptor.cpp"
@@ -54,6 +54,6 @@ TEST_CASE("reliability: the committed fuzz corpora replay without a finding", "[
     CHECK(replay("sweep_loader", fuzz_sweep_loader) > 0);
     CHECK(replay("idx_reader", fuzz_idx_reader) > 0);
     CHECK(replay("png_reader", fuzz_png_reader) > 0);
-    CHECK(replay("checkpoint_reader", fuzz_checkpoint_reader) > 0);
+    CHECK(replay("tensor_file_reader", fuzz_tensor_file_reader) > 0);
     CHECK(replay("plugin_descriptor", fuzz_plugin_descriptor) > 0);
 }

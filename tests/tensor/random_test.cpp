@@ -97,10 +97,9 @@ TEST_CASE("a saved state continues the sequence exactly", "[random]") {
     // The same through a state dict and the binary format, into another generator.
     StateDict dict;
     put_rng_state(dict, "rng.", saved);
-    std::stringstream file;
-    write_state_dict(file, dict);
+    const std::string file = encode_tensor_file({.tensors = dict});
     Rng restored(0);
-    restored.set_state(get_rng_state(read_state_dict(file), "rng."));
+    restored.set_state(get_rng_state(decode_tensor_file(file, "rng state").tensors, "rng."));
     CHECK(restored.state() == saved);
     CHECK(bitwise_equal(restored.normal(Shape{5, 5}), expected_normal));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The GTSD state-dict format: exact round trips, lossless 64-bit entries, and damaged input that
-// must always end in DataError (never a crash or a huge allocation).
+// The tensor file (gantry/serialize.hpp): exact round trips, the documented bytes, one encoding
+// per content, lossless 64-bit entries, and damaged or foreign input that always ends in a
+// DataError (never a crash or a huge allocation).
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -9,17 +10,16 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
-#include <streambuf>
 #include <string>
 
-#include <unistd.h>
-
 #include "gantry/error.hpp"
+#include "gantry/io/crc32c.hpp"
 #include "gantry/serialize.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gantry;
 using Catch::Contains;
+namespace fs = std::filesystem;
 
 namespace {
 bool bitwise_equal(const StateDict& a, const StateDict& b) {
@@ -33,33 +33,11 @@ bool bitwise_equal(const StateDict& a, const StateDict& b) {
     return true;
 }
 
-std::string to_bytes(const StateDict& dict) {
-    std::ostringstream out(std::ios::binary);
-    write_state_dict(out, dict);
-    return out.str();
+std::string to_bytes(const StateDict& dict, std::string metadata = "{}") {
+    return encode_tensor_file({.metadata_json = std::move(metadata), .tensors = dict});
 }
 
-StateDict from_bytes(const std::string& bytes) {
-    std::istringstream in(bytes, std::ios::binary);
-    return read_state_dict(in);
-}
-
-// A stream that cannot seek (a pipe): the reader cannot learn how many bytes are left.
-class PipeBuf : public std::streambuf {
-public:
-    explicit PipeBuf(std::string bytes) : bytes_(std::move(bytes)) {
-        setg(bytes_.data(), bytes_.data(), bytes_.data() + bytes_.size());
-    }
-
-private:
-    std::string bytes_;
-};
-
-StateDict from_pipe(const std::string& bytes) {
-    PipeBuf buf(bytes);
-    std::istream in(&buf);
-    return read_state_dict(in);
-}
+StateDict from_bytes(std::string_view bytes) { return decode_tensor_file(bytes, "t.gtf").tensors; }
 
 StateDict sample_dict() {
     StateDict d;
@@ -79,53 +57,62 @@ StateDict sample_dict() {
     return d;
 }
 
-// Little-endian fields for hand-made headers.
+// Little-endian fields for hand-made files.
 std::string u32(uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
 std::string u64(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+uint64_t get_u64_at(const std::string& bytes, size_t at) {
+    uint64_t v = 0;
+    std::memcpy(&v, bytes.data() + at, 8);
+    return v;
+}
+void set_u32(std::string& bytes, size_t at, uint32_t v) { bytes.replace(at, 4, u32(v)); }
+void set_u64(std::string& bytes, size_t at, uint64_t v) { bytes.replace(at, 8, u64(v)); }
+
+// Recomputes the table and file CRCs, so that only the structural checks can catch an edit. The
+// table's position comes from the caller: the header's own lengths may be the hostile edit.
+void reseal(std::string& bytes, size_t table_at, size_t table_length) {
+    set_u32(bytes, 28, io::crc32c(bytes.data() + table_at, table_length));
+    set_u32(bytes, bytes.size() - 4, io::crc32c(bytes.data(), bytes.size() - 4));
+}
 }  // namespace
 
-TEST_CASE("state dicts round trip exactly", "[serialize]") {
+TEST_CASE("tensor files round trip exactly, metadata and tensors", "[serialize]") {
     const StateDict d = sample_dict();
-    const std::string bytes = to_bytes(d);
-    const StateDict back = from_bytes(bytes);
-    CHECK(bitwise_equal(back, d));
-    CHECK(std::bit_cast<uint32_t>(back.at("nan").data()[0]) == 0x7fc12345u);
-    CHECK(std::signbit(back.at("scalar").item()));
-    CHECK(back.at("scalar").rank() == 0);
-    CHECK(back.at("empty").shape() == Shape{2, 0, 3});
+    const std::string metadata = R"({"iteration": 2000, "note": "kept byte for byte",  "x": [1, 2]})";
+    const std::string bytes = to_bytes(d, metadata);
+    const TensorFile back = decode_tensor_file(bytes, "t.gtf");
+    CHECK(back.metadata_json == metadata);
+    CHECK(bitwise_equal(back.tensors, d));
+    CHECK(std::bit_cast<uint32_t>(back.tensors.at("nan").data()[0]) == 0x7fc12345u);
+    CHECK(std::signbit(back.tensors.at("scalar").item()));
+    CHECK(back.tensors.at("scalar").rank() == 0);
+    CHECK(back.tensors.at("empty").shape() == Shape{2, 0, 3});
     // The copy is independent of the original.
-    CHECK(back.at("vector").data() != d.at("vector").data());
-    // Writing is deterministic and reading a written dict gives the same bytes again.
-    CHECK(to_bytes(back) == bytes);
-    // Through a pipe too.
-    CHECK(bitwise_equal(from_pipe(bytes), d));
+    CHECK(back.tensors.at("vector").data() != d.at("vector").data());
+    // One encoding per content: decoding then encoding gives the same bytes.
+    CHECK(encode_tensor_file(back) == bytes);
     CHECK(from_bytes(to_bytes(StateDict{})).empty());
 }
 
-TEST_CASE("the format is the documented one", "[serialize]") {
+TEST_CASE("the tensor file is the documented layout", "[serialize]") {
     StateDict d;
     d["a"] = Tensor::scalar(1.f);
-    const std::string bytes = to_bytes(d);
-    // crc32 from: python3 -c "import zlib,struct; print(hex(zlib.crc32(b'GTSD' +
-    //   struct.pack('<IQI', 1, 1, 1) + b'a' + struct.pack('<If', 0, 1.0))))"
-    const std::string expected = std::string("GTSD") + u32(1) + u64(1) + u32(1) + "a" + u32(0) +
-                                 u32(0x3f800000u) + u32(0x7f43a652u);
+    d["b"] = Tensor::from_vector(Shape{1, 2}, {2.f, 3.f});
+    const std::string bytes = to_bytes(d, "{}");
+    // Table: a (rank 0, 4 bytes at 128), b (rank 2, 8 bytes at 192); the header ends at 40 + 2 +
+    // 33 + 49 = 124, so a starts on the boundary 128, b on 192, the trailer at 256.
+    const std::string table = u32(1) + "a" + u32(1) + u32(0) + u64(128) + u64(4) +
+                              u32(io::crc32c(u32(0x3f800000u))) +  //
+                              u32(1) + "b" + u32(1) + u32(2) + u64(1) + u64(2) + u64(192) + u64(8) +
+                              u32(io::crc32c(u32(0x40000000u) + u32(0x40400000u)));
+    REQUIRE(table.size() == 82);
+    std::string expected = std::string("GANTRYTF") + u32(1) + u32(2) + u64(2) + u32(io::crc32c("{}")) +
+                           u32(io::crc32c(table)) + u64(table.size()) + "{}" + table;
+    expected += std::string(128 - expected.size(), '\0') + u32(0x3f800000u);
+    expected += std::string(192 - expected.size(), '\0') + u32(0x40000000u) + u32(0x40400000u);
+    expected += std::string(256 - expected.size(), '\0') + "GTFTRAIL" + u64(276);
+    expected += u32(io::crc32c(expected));
     CHECK(bytes == expected);
-}
-
-TEST_CASE("several dicts can share one stream", "[serialize]") {
-    StateDict a, b;
-    a["x"] = Tensor::ones(Shape{2});
-    b["y"] = Tensor::zeros(Shape{3});
-    std::stringstream s;
-    write_state_dict(s, a);
-    write_state_dict(s, b);
-    s << "tail";
-    CHECK(bitwise_equal(read_state_dict(s), a));
-    CHECK(bitwise_equal(read_state_dict(s), b));
-    std::string rest;
-    s >> rest;
-    CHECK(rest == "tail");
 }
 
 TEST_CASE("64-bit integers and doubles are stored losslessly", "[serialize]") {
@@ -192,109 +179,174 @@ TEST_CASE("RNG states round trip", "[serialize]") {
     CHECK(get_rng_state(from_bytes(to_bytes(d)), "gen.rng.") == s);
 }
 
-TEST_CASE("unwritable dicts are rejected before writing", "[serialize]") {
+TEST_CASE("unwritable contents are refused before anything is written", "[serialize]") {
     StateDict undefined;
     undefined["w"] = Tensor();
-    std::ostringstream out;
-    REQUIRE_THROWS_WITH(write_state_dict(out, undefined),
-                        Contains("entry 'w'") && Contains("undefined"));
-    CHECK(out.str().empty());
+    REQUIRE_THROWS_WITH(to_bytes(undefined), Contains("tensor 'w'") && Contains("undefined"));
     StateDict empty_name;
     empty_name[""] = Tensor::ones(Shape{1});
-    REQUIRE_THROWS_WITH(write_state_dict(out, empty_name), Contains("1 to 4096 bytes, got 0"));
+    REQUIRE_THROWS_WITH(to_bytes(empty_name), Contains("1 to 4096 bytes, got 0"));
     StateDict long_name;
     long_name[std::string(5000, 'x')] = Tensor::ones(Shape{1});
-    REQUIRE_THROWS_WITH(write_state_dict(out, long_name), Contains("got 5000"));
-    std::ofstream closed;
-    REQUIRE_THROWS_AS(write_state_dict(closed, sample_dict()), OutputError);
-    REQUIRE_THROWS_WITH(write_state_dict(closed, sample_dict()), Contains("stream failed"));
+    REQUIRE_THROWS_WITH(to_bytes(long_name), Contains("got 5000"));
+    REQUIRE_THROWS_WITH(to_bytes(sample_dict(), "[1, 2]"), Contains("JSON object"));
+    REQUIRE_THROWS_AS(to_bytes(sample_dict(), "{"), Error);
+    REQUIRE_THROWS_AS(to_bytes(sample_dict(), ""), Error);
 }
 
-TEST_CASE("every truncation is an error", "[serialize]") {
-    const std::string bytes = to_bytes(sample_dict());
+TEST_CASE("truncation at every byte offset is a DataError", "[serialize]") {
+    const std::string bytes = to_bytes(sample_dict(), R"({"iteration": 7})");
     for (size_t cut = 0; cut < bytes.size(); ++cut) {
         INFO("truncated to " << cut << " of " << bytes.size() << " bytes");
-        const std::string part = bytes.substr(0, cut);
-        REQUIRE_THROWS_AS(from_bytes(part), DataError);
-        REQUIRE_THROWS_AS(from_pipe(part), DataError);
+        REQUIRE_THROWS_AS(from_bytes(std::string_view(bytes).substr(0, cut)), DataError);
     }
-    REQUIRE_THROWS_WITH(from_bytes(bytes.substr(0, 20)), Contains("truncated"));
+    REQUIRE_THROWS_WITH(from_bytes(bytes.substr(0, 20)), Contains("t.gtf is corrupt: truncated"));
+    REQUIRE_THROWS_WITH(from_bytes(bytes.substr(0, 100)), Contains("t.gtf is corrupt: no trailer"));
+    // Bytes appended, or a second copy, are damage too.
+    REQUIRE_THROWS_AS(from_bytes(bytes + "x"), DataError);
+    REQUIRE_THROWS_AS(from_bytes(bytes + bytes), DataError);
 }
 
-TEST_CASE("every corrupted byte is an error", "[serialize]") {
+TEST_CASE("every single bit flip is a DataError", "[serialize]") {
     StateDict d;
     d["w"] = Tensor::from_vector(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
     d["b"] = Tensor::scalar(0.5f);
     put_u64(d, "step", 77);
-    const std::string bytes = to_bytes(d);
-    for (size_t i = 0; i < bytes.size(); ++i) {
-        for (unsigned char flip : {0x01, 0x80, 0xFF}) {
-            INFO("byte " << i << " xor " << int(flip));
-            std::string bad = bytes;
-            bad[i] = static_cast<char>(bad[i] ^ flip);
-            REQUIRE_THROWS_AS(from_bytes(bad), DataError);
-            REQUIRE_THROWS_AS(from_pipe(bad), DataError);
+    const std::string bytes = to_bytes(d, R"({"iteration": 2000, "config_hash": "ab12"})");
+    size_t detected = 0;
+    for (size_t at = 0; at < bytes.size(); ++at) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string flipped = bytes;
+            flipped[at] = static_cast<char>(flipped[at] ^ (1 << bit));
+            try {
+                from_bytes(flipped);
+            } catch (const DataError&) {
+                ++detected;
+            }
         }
     }
-    std::string bad = bytes;
-    bad[bytes.size() - 10] ^= 0x10;  // inside the values of "w"
-    REQUIRE_THROWS_WITH(from_bytes(bad), Contains("checksum mismatch"));
+    CHECK(detected == bytes.size() * 8);
 }
 
-TEST_CASE("absurd headers fail without allocating", "[serialize]") {
-    const std::string head = std::string("GTSD") + u32(1);
-    REQUIRE_THROWS_WITH(from_bytes("GTSE" + u32(1) + u64(0)), Contains("magic") &&
-                                                                  Contains("47 54 53 45"));
-    REQUIRE_THROWS_WITH(from_bytes(head.substr(0, 4) + u32(2) + u64(0)),
-                        Contains("format version 1, got 2") && Contains("newer"));
-    REQUIRE_THROWS_WITH(from_bytes(head + u64(uint64_t{1} << 60) + std::string(64, '\0')),
-                        Contains("claims 1152921504606846976 entries"));
-    REQUIRE_THROWS_WITH(from_bytes(head + u64(1) + u32(0xFFFFFFF0u) + std::string(64, 'x')),
-                        Contains("name of 1 to 4096 bytes, got a length of 4294967280"));
-    REQUIRE_THROWS_WITH(from_bytes(head + u64(1) + u32(1) + "a" + u32(5) + std::string(64, '\0')),
-                        Contains("rank of at most 4, got 5"));
-    // 2^31 x 2^31 floats: refused from the header alone, seekable or not.
-    const std::string huge = head + u64(1) + u32(1) + "a" + u32(2) + u64(uint64_t{1} << 31) +
-                             u64(uint64_t{1} << 31) + std::string(64, '\0');
-    REQUIRE_THROWS_WITH(from_bytes(huge), Contains("entry 'a'") && Contains("dimension"));
-    // Through a pipe the bound is the data actually delivered: 2^32 floats claimed, 16 bytes sent.
-    const std::string big = head + u64(1) + u32(1) + "a" + u32(1) + u64(uint64_t{1} << 32) +
-                            std::string(16, '\0');
-    REQUIRE_THROWS_WITH(from_pipe(big), Contains("truncated"));
-    REQUIRE_THROWS_WITH(from_bytes(big), Contains("truncated"));
-    // Entries out of order or repeated.
-    const std::string entry_b = u32(1) + "b" + u32(0) + u32(0);
-    const std::string entry_a = u32(1) + "a" + u32(0) + u32(0);
-    REQUIRE_THROWS_WITH(from_bytes(head + u64(2) + entry_b + entry_a + u32(0)),
-                        Contains("out of order or repeated"));
-    REQUIRE_THROWS_WITH(from_bytes(head + u64(2) + entry_a + entry_a + u32(0)),
-                        Contains("out of order or repeated"));
+TEST_CASE("a damaged part is named in the error", "[serialize]") {
+    StateDict d;
+    d["G.0.bias"] = Tensor::from_vector({3}, {0.25f, 0.5f, 0.75f});
+    d["G.0.weight"] = Tensor::from_vector({2, 3}, {1, -2, 3.5f, 0.1f, -0.f, 1e-30f});
+    const std::string good = to_bytes(d, R"({"iteration": 2000})");
+    // The first float of G.0.weight is 1.0f (0x3f800000).
+    std::string bytes = good;
+    const size_t at = bytes.find(u32(0x3f800000u), 40);
+    REQUIRE(at != std::string::npos);
+    bytes[at] ^= 1;
+    CHECK_THROWS_WITH(decode_tensor_file(bytes, "checkpoint run/checkpoints/ckpt-000002000.gck"),
+                      Catch::StartsWith("checkpoint run/checkpoints/ckpt-000002000.gck is corrupt: ") &&
+                          Contains("tensor 'G.0.weight' CRC mismatch"));
+    bytes = good;
+    bytes[45] ^= 4;  // inside the metadata
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("metadata CRC mismatch"));
+    bytes = good;
+    bytes[bytes.size() - 30] = 1;  // padding before the trailer
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("nonzero padding"));
+    bytes = good;
+    bytes[bytes.size() - 1] ^= 1;  // the file CRC itself
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("file CRC mismatch"));
 }
 
-TEST_CASE("state dict files", "[serialize]") {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / ("gantry_serialize_test_" +
-                                                      std::to_string(::getpid()));
-    fs::create_directories(dir);
-    const fs::path path = dir / "ckpt.gtsd";
+TEST_CASE("hostile counts and lengths are refused before any allocation", "[serialize]") {
+    StateDict d;
+    d["w"] = Tensor::from_vector({4}, {1, 2, 3, 4});
+    const std::string good = to_bytes(d);
+    const size_t table = 40 + 2;
+    const size_t table_length = get_u64_at(good, 32);
+    // Entry: u32 name length, "w", u32 dtype, u32 rank, u64 dim, u64 offset, u64 length, u32 CRC.
+    const size_t dtype_at = table + 4 + 1, rank_at = dtype_at + 4, dim_at = rank_at + 4;
+    const size_t offset_at = dim_at + 8, length_at = offset_at + 8;
+    const auto refused = [&](std::string bytes, const char* what) {
+        reseal(bytes, table, table_length);
+        CHECK_THROWS_AS(from_bytes(bytes), DataError);
+        CHECK_THROWS_WITH(from_bytes(bytes), Contains(what));
+    };
+
+    std::string huge = good;  // a 2^40-element tensor
+    set_u64(huge, dim_at, uint64_t{1} << 40);
+    set_u64(huge, length_at, uint64_t{1} << 42);
+    refused(huge, "outside the data section");
+    std::string mismatched = good;  // the length disagrees with the shape
+    set_u64(mismatched, length_at, 1u << 20);
+    refused(mismatched, "does not match its shape");
+    std::string wrapping = good;  // an offset where offset + length wraps around 2^64
+    set_u64(wrapping, offset_at, ~uint64_t{0} - 8);
+    refused(wrapping, "data offset");
+    std::string overflow = good;  // dims whose product overflows 64 bits: rank 1 -> claim rank 4
+    set_u32(overflow, rank_at, 4);
+    for (int a = 0; a < 3; ++a) set_u64(overflow, dim_at + 8 * a, uint64_t{1} << 32);
+    refused(overflow, "overflow");
+    std::string rank = good;
+    set_u32(rank, rank_at, 5);
+    refused(rank, "rank 5, expected at most 4");
+    std::string dtype = good;
+    set_u32(dtype, dtype_at, 2);
+    refused(dtype, "dtype 2, expected 1 (f32)");
+    std::string name = good;
+    set_u32(name, table, 0xFFFFFFF0u);
+    refused(name, "name length 4294967280, expected 1 to 4096");
+    std::string many = good;  // a tensor count the table cannot hold
+    set_u32(many, 12, 0xFFFFFFFFu);
+    refused(many, "cannot fit");
+    std::string long_metadata = good;
+    set_u64(long_metadata, 16, uint64_t{1} << 62);
+    refused(long_metadata, "metadata length");
+    std::string long_table = good;
+    set_u64(long_table, 32, ~uint64_t{0});
+    refused(long_table, "tensor table length");
+    std::string trailer = good;
+    set_u64(trailer, trailer.size() - 12, uint64_t{1} << 40);
+    refused(trailer, "the trailer says 1099511627776 bytes");
+
+    // Two entries out of order or repeated.
+    StateDict two;
+    two["a"] = Tensor::scalar(1.f);
+    two["b"] = Tensor::scalar(2.f);
+    std::string repeated = to_bytes(two);
+    repeated[table + 4] = 'b';  // the first name: "a" -> "b"
+    reseal(repeated, table, get_u64_at(repeated, 32));
+    CHECK_THROWS_WITH(from_bytes(repeated), Contains("'b' is out of order or repeated after 'b'"));
+}
+
+TEST_CASE("foreign files, newer versions and GTSD state dicts are refused with what they are", "[serialize]") {
+    std::string bytes = to_bytes(sample_dict());
+    set_u32(bytes, 8, 2);
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("expected tensor file format version 1, got 2") &&
+                                             Contains("a newer Gantry wrote it"));
+    CHECK_THROWS_WITH(from_bytes("PK\3\4 a zip file"),
+                      Contains("expected a Gantry tensor file (magic GANTRYTF), got other data") &&
+                          Contains("corrupt, or not a tensor file"));
+    CHECK_THROWS_WITH(from_bytes(""), Contains("got a 0-byte file"));
+    CHECK_THROWS_WITH(from_bytes(std::string("GTSD") + u32(1) + u64(0) + u32(0)),
+                      Contains("t.gtf: a GTSD state dict") && Contains("gantry train-classifier"));
+}
+
+TEST_CASE("tensor files on disk: atomic replace, named errors", "[serialize]") {
+    testing::TempDir dir;
+    const fs::path path = dir.path / "weights.gtf";
     const StateDict d = sample_dict();
     save_state_dict(path, d);
-    CHECK(fs::exists(path));
     // Only the file itself: no temp left behind.
-    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
     CHECK(bitwise_equal(load_state_dict(path), d));
+    CHECK(read_tensor_file(path).metadata_json == "{}");
     // Overwriting replaces the file.
     StateDict small;
     small["x"] = Tensor::ones(Shape{1});
-    save_state_dict(path, small);
+    write_tensor_file(path, {.metadata_json = R"({"k": 1})", .tensors = small});
     CHECK(bitwise_equal(load_state_dict(path), small));
+    CHECK(read_tensor_file(path).metadata_json == R"({"k": 1})");
 
     { std::ofstream(path, std::ios::app | std::ios::binary) << "junk"; }
     REQUIRE_THROWS_AS(load_state_dict(path), DataError);
-    REQUIRE_THROWS_WITH(load_state_dict(path),
-                        Contains("ckpt.gtsd") && Contains("unexpected bytes after the checksum"));
-    REQUIRE_THROWS_AS(load_state_dict(dir / "missing.gtsd"), DataError);
-    REQUIRE_THROWS_WITH(load_state_dict(dir / "missing.gtsd"), Contains("cannot open"));
-    REQUIRE_THROWS_AS(save_state_dict(dir / "no" / "such" / "dir.gtsd", d), OutputError);
-    fs::remove_all(dir);
+    REQUIRE_THROWS_WITH(load_state_dict(path), Contains("tensor file " + path.string() + " is corrupt"));
+    REQUIRE_THROWS_WITH(read_tensor_file(path, "classifier weights"), Contains("classifier weights " + path.string()));
+    REQUIRE_THROWS_WITH(load_state_dict(dir.path / "missing.gtf"), Contains("missing.gtf") && Contains("cannot open"));
+    REQUIRE_THROWS_WITH(load_state_dict(dir.path), Contains("expected a regular file, got a directory"));
+    REQUIRE_THROWS_AS(save_state_dict(dir.path / "no" / "such" / "dir.gtf", d), OutputError);
 }

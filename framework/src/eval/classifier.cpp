@@ -54,7 +54,7 @@ std::shared_ptr<Classifier> load_classifier(const std::filesystem::path& path, c
     Rng unused(0);
     auto classifier = std::make_shared<Classifier>(unused);
     try {
-        classifier->load_state_dict(load_state_dict(path));
+        classifier->load_state_dict(read_tensor_file(path, "classifier weights").tensors);
     } catch (const DataError&) {
         throw;
     } catch (const Error& e) {

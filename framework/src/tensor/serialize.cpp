@@ -1,179 +1,43 @@
 // SPDX-License-Identifier: Apache-2.0
+// The tensor file (gantry/serialize.hpp): one writer, one bounded reader, CRC-32C throughout.
 #include "gantry/serialize.hpp"
 
-#include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <istream>
-#include <limits>
-#include <optional>
-#include <ostream>
-#include <sstream>
 #include <vector>
 
 #include "gantry/error.hpp"
 #include "gantry/io/atomic_file.hpp"
+#include "gantry/io/crc32c.hpp"
+#include "gantry/io/json.hpp"
+#include "io/posix_io.hpp"
 
 namespace gantry {
 
+// Tensor data is stored as the in-memory floats; a big-endian port must byte-swap here.
+static_assert(std::endian::native == std::endian::little, "tensor files assume a little-endian host");
+
 namespace {
-constexpr char kMagic[4] = {'G', 'T', 'S', 'D'};
-// Values travel in slices of this many floats when the stream cannot say how much it holds, so a
-// damaged element count fails at the end of the data instead of in the allocator.
-constexpr size_t kChunkFloats = size_t{1} << 18;
 
-constexpr std::array<uint32_t, 256> make_crc_table() {
-    std::array<uint32_t, 256> table{};
-    for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    return table;
-}
-constexpr std::array<uint32_t, 256> kCrcTable = make_crc_table();
-
-// Running CRC-32 without the final inversion (applied by the callers' finish()).
-uint32_t crc_update(uint32_t crc, const void* data, size_t n) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) crc = kCrcTable[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
-    return crc;
-}
-
-template <typename UInt>
-void store_le(unsigned char* dst, UInt v) {
-    for (size_t i = 0; i < sizeof(UInt); ++i) dst[i] = static_cast<unsigned char>(v >> (8 * i));
-}
-
-template <typename UInt>
-UInt load_le(const unsigned char* src) {
-    UInt v = 0;
-    for (size_t i = 0; i < sizeof(UInt); ++i) v |= static_cast<UInt>(src[i]) << (8 * i);
-    return v;
-}
-
-class Writer {
-public:
-    explicit Writer(std::ostream& out) : out_(out) {}
-
-    void bytes(const void* data, size_t n) {
-        out_.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-        crc_ = crc_update(crc_, data, n);
-    }
-    template <typename UInt>
-    void integer(UInt v) {
-        unsigned char buf[sizeof(UInt)];
-        store_le(buf, v);
-        bytes(buf, sizeof buf);
-    }
-    void floats(const float* values, int64_t n) {
-        if constexpr (std::endian::native == std::endian::little) {
-            bytes(values, static_cast<size_t>(n) * sizeof(float));
-        } else {
-            for (int64_t i = 0; i < n; ++i) integer(std::bit_cast<uint32_t>(values[i]));
-        }
-    }
-    uint32_t crc() const { return ~crc_; }
-
-private:
-    std::ostream& out_;
-    uint32_t crc_ = 0xFFFFFFFFu;
+/// What differs between the layouts a reader accepts: the current one and the checkpoint format
+/// it replaced (GANTRYCK version 1: no dtype field, another trailer magic).
+struct Layout {
+    std::string_view magic;
+    std::string_view trailer_magic;
+    uint32_t version;
+    bool has_dtype;
 };
+constexpr Layout kCurrent{"GANTRYTF", "GTFTRAIL", kTensorFileVersion, true};
+constexpr Layout kCheckpointV1{"GANTRYCK", "GCKTRAIL", 1, false};
 
-class Reader {
-public:
-    explicit Reader(std::istream& in) : in_(in) {
-        // The bytes left bound every size field; streams that cannot seek fall back to chunks.
-        const std::istream::pos_type here = in_.tellg();
-        if (here != std::istream::pos_type(-1) && in_.seekg(0, std::ios::end)) {
-            const std::istream::pos_type end = in_.tellg();
-            if (end != std::istream::pos_type(-1) && end >= here)
-                remaining_ = static_cast<uint64_t>(end - here);
-            in_.seekg(here);
-        }
-        if (!in_) {
-            in_.clear();
-            in_.seekg(here);
-            remaining_.reset();
-        }
-    }
+constexpr uint32_t kDtypeF32 = 1;
+constexpr uint64_t kFixedHeader = 40;  // magic, version, count, metadata length/CRC, table CRC/length
+constexpr uint64_t kTrailer = 20;      // magic, file length, file CRC
+constexpr uint64_t kAlign = 64;
 
-    void bytes(void* dst, size_t n, const char* what) {
-        in_.read(static_cast<char*>(dst), static_cast<std::streamsize>(n));
-        const auto got = static_cast<size_t>(in_.gcount());
-        GANTRY_CHECK_AS(DataError, got == n, "read_state_dict: truncated input: expected ", n,
-                     " bytes of ", what, " at byte offset ", offset_, ", got ", got);
-        crc_ = crc_update(crc_, dst, n);
-        offset_ += n;
-        if (remaining_) *remaining_ -= std::min<uint64_t>(*remaining_, n);
-    }
-    template <typename UInt>
-    UInt integer(const char* what) {
-        unsigned char buf[sizeof(UInt)];
-        bytes(buf, sizeof buf, what);
-        return load_le<UInt>(buf);
-    }
-    void floats(float* dst, int64_t n, const char* what) {
-        bytes(dst, static_cast<size_t>(n) * sizeof(float), what);
-        if constexpr (std::endian::native != std::endian::little) {
-            for (int64_t i = 0; i < n; ++i) {
-                unsigned char buf[4];
-                std::memcpy(buf, &dst[i], 4);
-                dst[i] = std::bit_cast<float>(load_le<uint32_t>(buf));
-            }
-        }
-    }
-    /// Bytes left in the stream, when it can tell.
-    std::optional<uint64_t> remaining() const { return remaining_; }
-    uint64_t offset() const { return offset_; }
-    uint32_t crc() const { return ~crc_; }
-
-private:
-    std::istream& in_;
-    std::optional<uint64_t> remaining_;
-    uint64_t offset_ = 0;
-    uint32_t crc_ = 0xFFFFFFFFu;
-};
-
-std::string hex_bytes(const char* p, size_t n) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string s;
-    for (size_t i = 0; i < n; ++i) {
-        const auto b = static_cast<unsigned char>(p[i]);
-        s += i ? " " : "";
-        s += kDigits[b >> 4];
-        s += kDigits[b & 0xFu];
-    }
-    return s;
-}
-
-void check_name(const std::string& name, const char* where) {
-    GANTRY_CHECK(!name.empty() && name.size() <= kMaxStateDictNameLength, where,
-                 ": entry names must have 1 to ", kMaxStateDictNameLength, " bytes, got ",
-                 name.size(), name.empty() ? "" : " for '", name.substr(0, 64),
-                 name.empty() ? "" : "...'");
-}
-
-Tensor read_values(Reader& r, const Shape& shape, int64_t numel, const std::string& name) {
-    const std::string what = "values of '" + name + "'";
-    if (r.remaining()) {
-        Tensor t = Tensor::empty(shape);
-        r.floats(t.data(), numel, what.c_str());
-        return t;
-    }
-    std::vector<float> values;
-    for (int64_t done = 0; done < numel;) {
-        const int64_t chunk = std::min<int64_t>(numel - done, static_cast<int64_t>(kChunkFloats));
-        values.resize(static_cast<size_t>(done + chunk));
-        r.floats(values.data() + done, chunk, what.c_str());
-        done += chunk;
-    }
-    return Tensor::from_vector(shape, values);
-}
-
+// 64-bit values as four 16-bit limbs (serialize.hpp).
 Tensor limbs_tensor(uint64_t bits) {
     Tensor t = Tensor::empty(Shape{4});
     for (int i = 0; i < 4; ++i) t.data()[i] = static_cast<float>((bits >> (16 * i)) & 0xFFFFu);
@@ -195,116 +59,289 @@ uint64_t limbs_value(const StateDict& dict, const std::string& key, const char* 
     }
     return bits;
 }
-}  // namespace
 
-void write_state_dict(std::ostream& out, const StateDict& dict) {
-    for (const auto& [name, tensor] : dict) {
-        check_name(name, "write_state_dict");
-        GANTRY_CHECK(tensor.defined(), "write_state_dict: entry '", name,
-                     "' is an undefined tensor; only defined tensors can be saved");
-    }
-    Writer w(out);
-    w.bytes(kMagic, sizeof kMagic);
-    w.integer<uint32_t>(kStateDictFormatVersion);
-    w.integer<uint64_t>(dict.size());
-    for (const auto& [name, tensor] : dict) {
-        w.integer<uint32_t>(static_cast<uint32_t>(name.size()));
-        w.bytes(name.data(), name.size());
-        w.integer<uint32_t>(static_cast<uint32_t>(tensor.rank()));
-        for (int64_t d : tensor.shape().dims()) w.integer<uint64_t>(static_cast<uint64_t>(d));
-        w.floats(tensor.data(), tensor.numel());
-    }
-    w.integer<uint32_t>(w.crc());
-    GANTRY_CHECK_AS(OutputError, out.good(), "write_state_dict: the stream failed while writing ",
-                    dict.size(), " entries (disk full or closed?)");
+uint64_t align_up(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+void append_u32(std::string& out, uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+void append_u64(std::string& out, uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+uint32_t load_u32(std::string_view in, uint64_t at) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(in[at + i])) << (8 * i);
+    return v;
+}
+uint64_t load_u64(std::string_view in, uint64_t at) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in[at + i])) << (8 * i);
+    return v;
 }
 
-StateDict read_state_dict(std::istream& in) {
-    Reader r(in);
-    char magic[4];
-    r.bytes(magic, sizeof magic, "magic");
-    GANTRY_CHECK_AS(DataError, std::memcmp(magic, kMagic, sizeof magic) == 0,
-                 "read_state_dict: expected the magic \"GTSD\" at the start, got bytes ",
-                 hex_bytes(magic, sizeof magic), "; this is not a Gantry state dict");
-    const auto version = r.integer<uint32_t>("format version");
-    GANTRY_CHECK_AS(DataError, version == kStateDictFormatVersion, "read_state_dict: expected format version ",
-                 kStateDictFormatVersion, ", got ", version,
-                 version > kStateDictFormatVersion ? " (written by a newer Gantry)" : "");
-    const auto count = r.integer<uint64_t>("entry count");
-    // The smallest entry (1-byte name, rank 0, one value) takes 13 bytes.
-    if (r.remaining())
-        GANTRY_CHECK_AS(DataError, count <= *r.remaining() / 13, "read_state_dict: the header claims ", count,
-                     " entries but only ", *r.remaining(),
-                     " bytes follow; the input is truncated or damaged");
+std::string hex32(uint32_t v) {
+    char text[11];
+    std::snprintf(text, sizeof text, "0x%08x", v);
+    return text;
+}
 
-    StateDict dict;
-    std::string previous;
-    for (uint64_t e = 0; e < count; ++e) {
-        const auto name_length = r.integer<uint32_t>("name length");
-        GANTRY_CHECK_AS(DataError, name_length >= 1 && name_length <= kMaxStateDictNameLength,
-                     "read_state_dict: entry ", e, ": expected a name of 1 to ",
-                     kMaxStateDictNameLength, " bytes, got a length of ", name_length,
-                     "; the file is damaged");
-        std::string name(name_length, '\0');
-        r.bytes(name.data(), name_length, "an entry name");
-        GANTRY_CHECK_AS(DataError, e == 0 || previous < name, "read_state_dict: entry ", e, " '", name,
-                     "' is out of order or repeated after '", previous, "'; the file is damaged");
+/// The size in bytes of one table entry.
+uint64_t entry_bytes(const std::string& name, const Tensor& tensor) {
+    return 4 + name.size() + 4 + 4 + 8 * static_cast<uint64_t>(tensor.rank()) + 8 + 8 + 4;
+}
+// The smallest entry (1-byte name, rank 0) bounds how many entries a table can hold.
+constexpr uint64_t kMinEntryBytes = 4 + 1 + 4 + 4 + 8 + 8 + 4;
+constexpr uint64_t kMinLegacyEntryBytes = 4 + 1 + 4 + 8 + 8 + 4;
 
-        const auto rank = r.integer<uint32_t>("a rank");
-        GANTRY_CHECK_AS(DataError, rank <= static_cast<uint32_t>(Shape::kMaxRank), "read_state_dict: entry '",
-                     name, "': expected a rank of at most ", Shape::kMaxRank, ", got ", rank,
-                     "; the file is damaged");
-        // Bound the element count by the bytes left (when known) before anything is allocated.
-        const uint64_t max_numel =
-            r.remaining() ? *r.remaining() / sizeof(float)
-                          : static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) /
-                                sizeof(float);
-        std::vector<int64_t> dims(rank);
+struct Entry {
+    std::string name;
+    std::vector<int64_t> dims;
+    uint64_t offset = 0, length = 0;
+    uint32_t crc = 0;
+};
+
+/// Bounds-checked little-endian reads over the tensor table; every overrun is a corruption.
+class Cursor {
+public:
+    Cursor(std::string_view bytes, const std::string& source) : bytes_(bytes), source_(source) {}
+    uint32_t u32(const char* what) { return load_u32(take(4, what), 0); }
+    uint64_t u64(const char* what) { return load_u64(take(8, what), 0); }
+    std::string_view take(uint64_t n, const char* what) {
+        if (n > bytes_.size() - pos_)
+            corrupt(detail::concat("tensor table: ", what, " needs ", n, " bytes at table offset ", pos_,
+                                   ", only ", bytes_.size() - pos_, " left"));
+        pos_ += n;
+        return bytes_.substr(pos_ - n, n);
+    }
+    bool done() const { return pos_ == bytes_.size(); }
+    [[noreturn]] void corrupt(const std::string& what) const {
+        throw DataError(source_ + " is corrupt: " + what);
+    }
+
+private:
+    std::string_view bytes_;
+    const std::string& source_;
+    uint64_t pos_ = 0;
+};
+
+/// The layout `bytes` claims, or a DataError for other formats and versions.
+const Layout& identify(std::string_view bytes, const std::string& source) {
+    const auto starts = [&](std::string_view magic) { return bytes.substr(0, magic.size()) == magic; };
+    if (starts("GTSD"))
+        throw DataError(source +
+                        ": a GTSD state dict, the weights format of Gantry before tensor files "
+                        "(GANTRYTF); this Gantry cannot read it: re-create the file with it (for "
+                        "classifier weights: `gantry train-classifier`)");
+    const Layout* layout = starts(kCurrent.magic) ? &kCurrent : starts(kCheckpointV1.magic) ? &kCheckpointV1 : nullptr;
+    if (!layout)
+        throw DataError(detail::concat(source, ": expected a Gantry tensor file (magic GANTRYTF), got ",
+                                       bytes.size() < 8 ? "a " + std::to_string(bytes.size()) + "-byte file"
+                                                        : std::string("other data"),
+                                       " (corrupt, or not a tensor file)"));
+    if (bytes.size() < kFixedHeader + kTrailer)
+        throw DataError(detail::concat(source, " is corrupt: truncated: ", bytes.size(),
+                                       " bytes, expected at least ", kFixedHeader + kTrailer));
+    const uint32_t version = load_u32(bytes, 8);
+    if (version != layout->version) {
+        if (layout == &kCurrent)
+            throw DataError(detail::concat(source, ": expected tensor file format version ", kCurrent.version,
+                                           ", got ", version, "; a newer Gantry wrote it, or it is corrupt"));
+        throw DataError(detail::concat(source, ": a GANTRYCK checkpoint of version ", version,
+                                       "; only version 1 was ever written, so it is corrupt"));
+    }
+    return *layout;
+}
+
+}  // namespace
+
+std::string encode_tensor_file(const TensorFile& file) {
+    GANTRY_CHECK(io::is_json_object(file.metadata_json),
+                 "encode_tensor_file: metadata must be a JSON object, got '", file.metadata_json.substr(0, 60), "'");
+    GANTRY_CHECK(file.metadata_json.size() <= kMaxTensorFileMetadata, "encode_tensor_file: metadata of ",
+                 file.metadata_json.size(), " bytes, at most ", kMaxTensorFileMetadata);
+    GANTRY_CHECK(file.tensors.size() <= kMaxTensorCount, "encode_tensor_file: ", file.tensors.size(),
+                 " tensors, at most ", kMaxTensorCount);
+    uint64_t table_length = 0;
+    for (const auto& [name, tensor] : file.tensors) {
+        GANTRY_CHECK(!name.empty() && name.size() <= kMaxTensorNameLength,
+                     "encode_tensor_file: tensor names must have 1 to ", kMaxTensorNameLength, " bytes, got ",
+                     name.size(), name.empty() ? "" : " for '" + name.substr(0, 64) + "...'");
+        GANTRY_CHECK(tensor.defined(), "encode_tensor_file: tensor '", name,
+                     "' is undefined; only defined tensors can be saved");
+        table_length += entry_bytes(name, tensor);
+    }
+    // Offsets: the data starts on the first 64-byte boundary after the table; each tensor on the
+    // next boundary after the previous one.
+    const uint64_t header_end = kFixedHeader + file.metadata_json.size() + table_length;
+    std::string table;
+    table.reserve(table_length);
+    uint64_t position = header_end;
+    for (const auto& [name, tensor] : file.tensors) {
+        const uint64_t offset = align_up(position);
+        const uint64_t length = static_cast<uint64_t>(tensor.numel()) * sizeof(float);
+        append_u32(table, static_cast<uint32_t>(name.size()));
+        table += name;
+        append_u32(table, kDtypeF32);
+        append_u32(table, static_cast<uint32_t>(tensor.rank()));
+        for (const int64_t d : tensor.shape().dims()) append_u64(table, static_cast<uint64_t>(d));
+        append_u64(table, offset);
+        append_u64(table, length);
+        append_u32(table, io::crc32c(tensor.data(), length));
+        position = offset + length;
+    }
+    const uint64_t trailer_at = align_up(position);
+    std::string out;
+    out.reserve(trailer_at + kTrailer);
+    out += kCurrent.magic;
+    append_u32(out, kCurrent.version);
+    append_u32(out, static_cast<uint32_t>(file.tensors.size()));
+    append_u64(out, file.metadata_json.size());
+    append_u32(out, io::crc32c(file.metadata_json));
+    append_u32(out, io::crc32c(table));
+    append_u64(out, table.size());
+    out += file.metadata_json;
+    out += table;
+    for (const auto& [name, tensor] : file.tensors) {
+        out.resize(align_up(out.size()), '\0');
+        if (tensor.numel() > 0)
+            out.append(reinterpret_cast<const char*>(tensor.data()), static_cast<size_t>(tensor.numel()) * sizeof(float));
+    }
+    out.resize(trailer_at, '\0');
+    out += kCurrent.trailer_magic;
+    append_u64(out, trailer_at + kTrailer);
+    append_u32(out, io::crc32c(out));
+    return out;
+}
+
+TensorFile decode_tensor_file(std::string_view bytes, const std::string& source) {
+    const auto corrupt = [&](const std::string& what) { return DataError(source + " is corrupt: " + what); };
+    const Layout& layout = identify(bytes, source);
+    const uint64_t size = bytes.size();
+    const uint64_t trailer_at = size - kTrailer;
+    if (bytes.substr(trailer_at, 8) != layout.trailer_magic)
+        throw corrupt(detail::concat("no trailer at byte ", trailer_at, " (", size, " bytes): truncated or overwritten"));
+    if (load_u64(bytes, trailer_at + 8) != size)
+        throw corrupt(detail::concat("the trailer says ", load_u64(bytes, trailer_at + 8), " bytes, the file has ", size));
+
+    const uint32_t count = load_u32(bytes, 12);
+    const uint64_t metadata_length = load_u64(bytes, 16);
+    const uint64_t table_length = load_u64(bytes, 32);
+    // Each length is checked against what is left, one at a time, so no sum can overflow.
+    const uint64_t body = trailer_at - kFixedHeader;
+    if (metadata_length > body || metadata_length > kMaxTensorFileMetadata)
+        throw corrupt(detail::concat("metadata length ", metadata_length, " exceeds the ", body,
+                                     " bytes available or the cap of ", kMaxTensorFileMetadata));
+    if (table_length > body - metadata_length)
+        throw corrupt(detail::concat("tensor table length ", table_length, " exceeds the ", body - metadata_length,
+                                     " bytes available"));
+    const std::string_view metadata = bytes.substr(kFixedHeader, metadata_length);
+    if (io::crc32c(metadata) != load_u32(bytes, 24))
+        throw corrupt("metadata CRC mismatch (stored " + hex32(load_u32(bytes, 24)) + ", computed " +
+                      hex32(io::crc32c(metadata)) + ")");
+    const std::string_view table = bytes.substr(kFixedHeader + metadata_length, table_length);
+    if (io::crc32c(table) != load_u32(bytes, 28))
+        throw corrupt("tensor table CRC mismatch (stored " + hex32(load_u32(bytes, 28)) + ", computed " +
+                      hex32(io::crc32c(table)) + ")");
+    if (!io::is_json_object(metadata)) throw corrupt("the metadata is not a JSON object");
+    const uint64_t min_entry = layout.has_dtype ? kMinEntryBytes : kMinLegacyEntryBytes;
+    if (count > kMaxTensorCount || count > table_length / min_entry)
+        throw corrupt(detail::concat(count, " tensors cannot fit in a ", table_length, "-byte table (or exceed the cap of ",
+                                     kMaxTensorCount, ")"));
+
+    // The table, checked field by field; the data section is laid out from it as the writer does.
+    std::vector<Entry> entries;
+    entries.reserve(count);
+    Cursor cursor(table, source);
+    uint64_t position = kFixedHeader + metadata_length + table_length;
+    for (uint32_t t = 0; t < count; ++t) {
+        Entry e;
+        const uint32_t name_length = cursor.u32("a name length");
+        if (name_length == 0 || name_length > kMaxTensorNameLength)
+            cursor.corrupt(detail::concat("tensor ", t, ": name length ", name_length, ", expected 1 to ",
+                                          kMaxTensorNameLength));
+        e.name = std::string(cursor.take(name_length, "a name"));
+        if (t > 0 && !(entries.back().name < e.name))
+            cursor.corrupt("tensor '" + e.name + "' is out of order or repeated after '" + entries.back().name + "'");
+        if (layout.has_dtype) {
+            const uint32_t dtype = cursor.u32("a dtype");
+            if (dtype != kDtypeF32)
+                cursor.corrupt(detail::concat("tensor '", e.name, "': dtype ", dtype, ", expected 1 (f32)"));
+        }
+        const uint32_t rank = cursor.u32("a rank");
+        if (rank > static_cast<uint32_t>(Shape::kMaxRank))
+            cursor.corrupt(detail::concat("tensor '", e.name, "': rank ", rank, ", expected at most ", Shape::kMaxRank));
         uint64_t numel = 1;
         for (uint32_t a = 0; a < rank; ++a) {
-            const auto d = r.integer<uint64_t>("a dimension");
-            GANTRY_CHECK_AS(DataError, d <= max_numel && (d == 0 || numel <= max_numel / d),
-                         "read_state_dict: entry '", name, "': dimension ", a, " = ", d,
-                         " makes more values than the ", max_numel,
-                         " the rest of the input can hold; it is truncated or damaged");
-            dims[a] = static_cast<int64_t>(d);
-            numel *= d;
+            const uint64_t d = cursor.u64("a dimension");
+            if (d > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, d, &numel))
+                cursor.corrupt("tensor '" + e.name + "': dimensions overflow");
+            e.dims.push_back(static_cast<int64_t>(d));
         }
-        if (r.remaining())
-            GANTRY_CHECK_AS(DataError, numel * sizeof(float) + sizeof(uint32_t) <= *r.remaining(),
-                         "read_state_dict: truncated input: entry '", name, "' needs ",
-                         numel * sizeof(float), " bytes of values plus a checksum, only ",
-                         *r.remaining(), " bytes are left");
-        const Shape shape(dims);
-        dict.emplace(name, read_values(r, shape, static_cast<int64_t>(numel), name));
-        previous = std::move(name);
+        e.offset = cursor.u64("an offset");
+        e.length = cursor.u64("a length");
+        e.crc = cursor.u32("a CRC");
+        uint64_t expected_length = 0;
+        if (__builtin_mul_overflow(numel, uint64_t{sizeof(float)}, &expected_length) || expected_length != e.length)
+            cursor.corrupt(detail::concat("tensor '", e.name, "': length ", e.length, " bytes does not match its shape (",
+                                          numel, " floats)"));
+        if (e.offset != align_up(position))
+            cursor.corrupt(detail::concat("tensor '", e.name, "': data offset ", e.offset, ", expected ",
+                                          align_up(position), " (the next 64-byte boundary)"));
+        if (e.offset > trailer_at || e.length > trailer_at - e.offset)
+            cursor.corrupt(detail::concat("tensor '", e.name, "': bytes ", e.offset, " + ", e.length,
+                                          " lie outside the data section, which ends at ", trailer_at));
+        position = e.offset + e.length;
+        entries.push_back(std::move(e));
     }
-    const uint32_t expected = r.crc();
-    const auto stored = r.integer<uint32_t>("the checksum");
-    GANTRY_CHECK_AS(DataError, stored == expected, "read_state_dict: checksum mismatch (stored ", stored,
-                 ", computed ", expected, ") over ", r.offset() - 4,
-                 " bytes; the file is damaged");
-    return dict;
+    if (!cursor.done()) throw corrupt("the tensor table has trailing bytes");
+    if (align_up(position) != trailer_at)
+        throw corrupt(detail::concat("the data ends at byte ", position, " but the trailer starts at ", trailer_at));
+    // Padding is zeros, so a file has one encoding (and no hidden bytes).
+    const auto zeros = [&](uint64_t from, uint64_t to) {
+        for (uint64_t i = from; i < to; ++i)
+            if (bytes[i] != '\0') throw corrupt(detail::concat("nonzero padding at byte ", i));
+    };
+    position = kFixedHeader + metadata_length + table_length;
+    for (const Entry& e : entries) {
+        zeros(position, e.offset);
+        const uint32_t crc = io::crc32c(bytes.data() + e.offset, e.length);
+        if (crc != e.crc)
+            throw corrupt("tensor '" + e.name + "' CRC mismatch (offset " + std::to_string(e.offset) + ", stored " +
+                          hex32(e.crc) + ", computed " + hex32(crc) + ")");
+        position = e.offset + e.length;
+    }
+    zeros(position, trailer_at);
+    const uint32_t file_crc = io::crc32c(bytes.data(), size - 4);
+    if (file_crc != load_u32(bytes, size - 4))
+        throw corrupt("file CRC mismatch (stored " + hex32(load_u32(bytes, size - 4)) + ", computed " +
+                      hex32(file_crc) + ")");
+
+    // Verified: only now are tensors allocated.
+    TensorFile file;
+    file.metadata_json = std::string(metadata);
+    for (Entry& e : entries) {
+        Tensor t = Tensor::empty(Shape(e.dims));
+        if (e.length > 0) std::memcpy(t.data(), bytes.data() + e.offset, e.length);
+        file.tensors.emplace_hint(file.tensors.end(), std::move(e.name), std::move(t));
+    }
+    return file;
+}
+
+void write_tensor_file(const std::filesystem::path& path, const TensorFile& file) {
+    io::atomic_write(path, encode_tensor_file(file));
+}
+
+TensorFile read_tensor_file(const std::filesystem::path& path, std::string_view what) {
+    const std::string bytes = io::detail::read_file_bytes(path, what);
+    return decode_tensor_file(bytes, std::string(what) + " " + path.string());
 }
 
 void save_state_dict(const std::filesystem::path& path, const StateDict& dict) {
-    std::ostringstream out(std::ios::binary);
-    write_state_dict(out, dict);
-    io::atomic_write(path, out.str());
+    write_tensor_file(path, TensorFile{.metadata_json = "{}", .tensors = dict});
 }
 
 StateDict load_state_dict(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    GANTRY_CHECK_AS(DataError, in.is_open(), "load_state_dict: cannot open ", path,
-                    " for reading");
-    try {
-        StateDict dict = read_state_dict(in);
-        GANTRY_CHECK_AS(DataError, in.peek() == std::ifstream::traits_type::eof(),
-                        "read_state_dict: unexpected bytes after the checksum");
-        return dict;
-    } catch (const DataError& e) {
-        throw DataError(detail::concat("load_state_dict: ", path, ": ", e.what()));
-    }
+    return read_tensor_file(path).tensors;
 }
 
 const Tensor& state_dict_at(const StateDict& dict, const std::string& key, const char* where) {

@@ -7,7 +7,7 @@
 #include "gantry/error.hpp"
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/numbers.hpp"
+#include "gantry/io/json.hpp"
 #include "gantry/threads.hpp"
 #include "gantry/train/run.hpp"
 

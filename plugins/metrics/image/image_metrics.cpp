@@ -37,7 +37,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // The real subset is a fixed choice, the same for every run and seed, so that values (and the
 // cache) compare across runs.
 constexpr uint64_t kSelectionSeed = 0x5eed;
-constexpr const char* kWeightsName = "fashion_mnist_cnn.gtsd";
+constexpr const char* kWeightsName = "fashion_mnist_cnn.gtf";
 
 const plugin::OptionSpec kOptions[] = {
     {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
@@ -175,7 +175,7 @@ private:
     template <typename Make>
     FeatureSet cached(const std::string& cache_dir, const std::string& key, Make make) const {
         if (cache_dir.empty()) return make();
-        const fs::path file = fs::path(cache_dir) / "image_metrics" / ("features-" + io::sha256_hex(key).substr(0, 24) + ".gtsd");
+        const fs::path file = fs::path(cache_dir) / "image_metrics" / ("features-" + io::sha256_hex(key).substr(0, 24) + ".gtf");
         if (fs::exists(file)) {
             try {
                 const StateDict d = load_state_dict(file);

@@ -11,7 +11,7 @@
 ///   flatten, linear 1024 -> 64, batch norm, ReLU      = features(x)  (N, 64)
 ///   linear 64 -> 10                                   = logits(x)    (N, 10)
 ///
-/// Weights are a StateDict file (gantry/serialize.hpp); load_classifier refuses a file whose
+/// Weights are a tensor file (gantry/serialize.hpp); load_classifier refuses a file whose
 /// SHA-256 is not the one expected, so a metric never silently uses other weights.
 #include <filesystem>
 #include <memory>

@@ -13,7 +13,7 @@ struct TrainClassifierRequest {
     /// Folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-... .
     std::string data_dir = "/usr/share/datasets/fashion-mnist";
     /// The weights file (a StateDict); the record `<out without extension>.txt` is written beside it.
-    std::string out = "fashion_mnist_cnn.gtsd";
+    std::string out = "fashion_mnist_cnn.gtf";
     int64_t epochs = 3;
     int64_t batch = 128;
     double lr = 1e-3;

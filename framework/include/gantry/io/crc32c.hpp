@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of Gantry checkpoints and
-/// of TensorBoard records. crc32c("123456789") == 0xE3069283.
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of Gantry tensor files
+/// (checkpoints, weights) and of TensorBoard records. crc32c("123456789") == 0xE3069283.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
