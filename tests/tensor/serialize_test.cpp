@@ -18,6 +18,8 @@
 #include "gantry/error.hpp"
 #include "gantry/serialize.hpp"
 
+#include "support/temp_dir.hpp"
+
 using namespace gantry;
 using Catch::Contains;
 
@@ -273,9 +275,8 @@ TEST_CASE("absurd headers fail without allocating", "[serialize]") {
 
 TEST_CASE("state dict files", "[serialize]") {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / ("gantry_serialize_test_" +
-                                                      std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const gantry::testing::TempDir tmp;
+    const fs::path& dir = tmp.path;
     const fs::path path = dir / "ckpt.gtsd";
     const StateDict d = sample_dict();
     save_state_dict(path, d);
@@ -296,5 +297,4 @@ TEST_CASE("state dict files", "[serialize]") {
     REQUIRE_THROWS_AS(load_state_dict(dir / "missing.gtsd"), DataError);
     REQUIRE_THROWS_WITH(load_state_dict(dir / "missing.gtsd"), Contains("cannot open"));
     REQUIRE_THROWS_AS(save_state_dict(dir / "no" / "such" / "dir.gtsd", d), OutputError);
-    fs::remove_all(dir);
 }
