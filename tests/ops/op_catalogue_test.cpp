@@ -490,13 +490,6 @@ std::vector<Tensor> clones(const std::vector<Tensor>& xs) {
     return out;
 }
 
-#define GANTRY_CHECK_RESULT(result) \
-    do {                            \
-        const auto r_ = (result);   \
-        INFO(r_.report);            \
-        CHECK(r_.ok);               \
-    } while (0)
-
 void check_rows(const char* family) {
     // Gradchecks run thousands of primitives on tiny tensors: one thread is the fast way.
     const SingleThread one_thread;

@@ -44,6 +44,14 @@ inline Conv2dParams conv_params(int64_t s0, int64_t s1, int64_t p0, int64_t p1, 
         REQUIRE(r_.ok);                   \
     } while (0)
 
+/// The same as a CHECK: a failing result is reported and the test goes on.
+#define GANTRY_CHECK_RESULT(result) \
+    do {                            \
+        const auto r_ = (result);   \
+        INFO(r_.report);            \
+        CHECK(r_.ok);               \
+    } while (0)
+
 namespace gantry::testing {
 
 /// Runs a scope on one thread. Gradchecks run thousands of primitives on tiny tensors: a second

@@ -231,31 +231,30 @@ TEST_CASE("pins: the learning rate each step uses follows the linear and cosine 
             CHECK(actual[t] == Approx(expected[t]).epsilon(1e-12));
         }
     };
-    SECTION("G linear, D cosine") {
-        train::TrainerOptions o = options(5, "D1 G1");
-        set_schedules(o, Decay::linear, Decay::cosine, 0.2);
+    // The journal of a whole run of `schedule` with these decays, final fraction 0.2.
+    auto journal = [](int64_t iterations, const std::string& schedule, Decay g, Decay d) {
+        train::TrainerOptions o = options(iterations, schedule);
+        set_schedules(o, g, d, 0.2);
         Run run(o);
         run.run_all();
-        check(run.journal.g_lr, g_linear);
-        check(run.journal.d_lr, d_cosine);
+        return run.journal;
+    };
+    SECTION("G linear, D cosine") {
+        const Journal j = journal(5, "D1 G1", Decay::linear, Decay::cosine);
+        check(j.g_lr, g_linear);
+        check(j.d_lr, d_cosine);
     }
     SECTION("G cosine, D linear, every repeat of an iteration at that iteration's rate") {
-        train::TrainerOptions o = options(5, "D2 G1");
-        set_schedules(o, Decay::cosine, Decay::linear, 0.2);
-        Run run(o);
-        run.run_all();
-        check(run.journal.g_lr, g_cosine);
+        const Journal j = journal(5, "D2 G1", Decay::cosine, Decay::linear);
+        check(j.g_lr, g_cosine);
         std::vector<double> d_twice;
         for (double lr : d_linear) d_twice.insert(d_twice.end(), {lr, lr});
-        check(run.journal.d_lr, d_twice);
+        check(j.d_lr, d_twice);
     }
     SECTION("constant: the optimizers' own rates throughout") {
-        train::TrainerOptions o = options(3, "D1 G1");
-        set_schedules(o, Decay::constant, Decay::constant, 0.2);
-        Run run(o);
-        run.run_all();
-        check(run.journal.g_lr, {0.1, 0.1, 0.1});
-        check(run.journal.d_lr, {0.4, 0.4, 0.4});
+        const Journal j = journal(3, "D1 G1", Decay::constant, Decay::constant);
+        check(j.g_lr, {0.1, 0.1, 0.1});
+        check(j.d_lr, {0.4, 0.4, 0.4});
     }
 }
 
