@@ -9,6 +9,8 @@
 
 #include "gantry/config/experiment.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace gantry::config::testing {
 const PluginCatalog& fake_catalog();
 }
@@ -293,13 +295,12 @@ TEST_CASE("experiment: path options resolve against the file that writes them - 
     CHECK(absolute.data.options.get_string("labels") == "/srv/labels.idx");
     // The resolved file, read back from anywhere, names the same files.
     CHECK_THAT(set.resolved_yaml, Catch::Contains("images: " + normal(data_path("base/../data/images.idx"))));
-    const fs::path elsewhere =
-        fs::temp_directory_path() / ("gantry-resolved-paths-" + std::to_string(::getpid()) + ".yaml");
+    const gantry::testing::TempDir tmp;
+    const fs::path elsewhere = tmp.path / "resolved.yaml";
     {
         std::ofstream(elsewhere) << set.resolved_yaml;
     }
     const ExperimentSpec again = load_experiment(elsewhere.string(), {}, &fake_catalog());
-    fs::remove(elsewhere);
     CHECK(again.data.options.get_string("images") == set.data.options.get_string("images"));
     CHECK(again.data.options.get_string("labels") == set.data.options.get_string("labels"));
     CHECK(again.config_hash == set.config_hash);

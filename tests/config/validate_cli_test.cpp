@@ -10,6 +10,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
+
+using gantry::testing::slurp;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -20,21 +25,14 @@ struct Result {
     std::string err;
 };
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 std::string data_path(const std::string& name) {
     return std::string(GANTRY_SOURCE_DIR) + "/tests/config/data/" + name;
 }
 
 // Arguments are single-quoted for the shell; none of ours contain a quote.
 Result validate(const std::vector<std::string>& args) {
-    const fs::path dir = fs::temp_directory_path() / ("gantry_validate_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const gantry::testing::TempDir tmp;
+    const fs::path& dir = tmp.path;
     std::string cmd = std::string("'") + GANTRY_BUILD_DIR + "/bin/gantry' validate";
     for (const std::string& a : args) cmd += " '" + a + "'";
     cmd += " >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
@@ -43,7 +41,6 @@ Result validate(const std::vector<std::string>& args) {
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.out = slurp(dir / "out");
     r.err = slurp(dir / "err");
-    fs::remove_all(dir);
     return r;
 }
 
@@ -62,10 +59,10 @@ TEST_CASE("gantry validate: a good file prints the resolved experiment - exit 0"
 TEST_CASE("gantry validate: its output validates again to the same hash", "[config]") {
     const Result first = validate({data_path("derived.yaml"), "--set", "seed=7"});
     REQUIRE(first.exit_code == 0);
-    const fs::path copy = fs::temp_directory_path() / ("gantry_resolved_" + std::to_string(::getpid()) + ".yaml");
+    const gantry::testing::TempDir tmp;
+    const fs::path copy = tmp.path / "resolved.yaml";
     std::ofstream(copy) << first.out;
     const Result again = validate({copy.string()});
-    fs::remove(copy);
     REQUIRE(again.exit_code == 0);
     auto hash_of = [](const std::string& out) {
         const size_t at = out.find("config_hash ");

@@ -11,6 +11,8 @@
 #include "gantry/error.hpp"
 #include "gantry/io/array_export.hpp"
 
+#include "support/temp_dir.hpp"
+
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
@@ -42,11 +44,10 @@ TEST_CASE("csv: one row per sample - shortest round-trip numbers - optional head
     CHECK(encode_csv(Tensor::from_vector({2, 1, 1, 2}, {1, 2, 3, 4})) == "1,2\n3,4\n");
     CHECK_THROWS_AS(encode_csv(t, {"x"}), ShapeError);
     CHECK_THROWS_AS(encode_csv(Tensor::scalar(1)), ShapeError);
-    char pattern[] = "/tmp/gantry-io-XXXXXX";
-    const fs::path dir = ::mkdtemp(pattern);
+    const gantry::testing::TempDir tmp;
+    const fs::path& dir = tmp.path;
     write_csv(dir / "s.csv", t);
     write_npy(dir / "s.npy", t);
     CHECK(fs::file_size(dir / "s.csv") == 18);
     CHECK(fs::file_size(dir / "s.npy") == 128 + 16);
-    fs::remove_all(dir);
 }

@@ -15,21 +15,17 @@
 #include "gantry/io/append_file.hpp"
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/faults.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
+using gantry::testing::slurp;
+
 namespace {
 using gantry::testing::TempDir;
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 int count_temps(const fs::path& dir) {
     int n = 0;

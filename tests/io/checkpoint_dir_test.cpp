@@ -16,21 +16,17 @@
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/faults.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
+using gantry::testing::slurp;
+
 namespace {
 using gantry::testing::TempDir;
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 CheckpointData at_iteration(uint64_t iteration) {
     CheckpointData data;

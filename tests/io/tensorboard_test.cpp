@@ -13,6 +13,8 @@
 #include "gantry/io/png.hpp"
 #include "gantry/io/tensorboard.hpp"
 
+#include "support/temp_dir.hpp"
+
 using namespace gantry::io;
 namespace fs = std::filesystem;
 
@@ -99,8 +101,8 @@ TEST_CASE("crc32c: standard check values", "[io]") {
 }
 
 TEST_CASE("EventWriter: TFRecord framing and hand-decoded scalar and image events", "[io]") {
-    char pattern[] = "/tmp/gantry-io-XXXXXX";
-    const fs::path dir = ::mkdtemp(pattern);
+    const gantry::testing::TempDir tmp;
+    const fs::path& dir = tmp.path;
     const auto before = std::time(nullptr);
     fs::path path;
     const uint8_t gray[4] = {0, 64, 128, 255};
@@ -163,12 +165,11 @@ TEST_CASE("EventWriter: TFRecord framing and hand-decoded scalar and image event
     CHECK(image[1].value == 2);
     CHECK(image[2].value == 1);
     CHECK(image[3].bytes == png);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("EventWriter: two writers started in the same second get their own files", "[io]") {
-    char pattern[] = "/tmp/gantry-io-XXXXXX";
-    const fs::path dir = ::mkdtemp(pattern);
+    const gantry::testing::TempDir tmp;
+    const fs::path& dir = tmp.path;
     {
         EventWriter a(dir);
         EventWriter b(dir);
@@ -183,7 +184,6 @@ TEST_CASE("EventWriter: two writers started in the same second get their own fil
         ++files;
     }
     CHECK(files == 2);
-    fs::remove_all(dir);
 }
 
 TEST_CASE("tf_record: length and data CRCs are masked", "[io]") {
@@ -195,8 +195,8 @@ TEST_CASE("tf_record: length and data CRCs are masked", "[io]") {
 
 TEST_CASE("drop_events_after: keeps the header and the steps up to the checkpoint and drops a torn tail",
           "[io][resume]") {
-    char pattern[] = "/tmp/gantry-io-XXXXXX";
-    const fs::path dir = ::mkdtemp(pattern);
+    const gantry::testing::TempDir tmp;
+    const fs::path& dir = tmp.path;
     const uint8_t gray[4] = {0, 64, 128, 255};
     fs::path path;
     {
@@ -228,5 +228,4 @@ TEST_CASE("drop_events_after: keeps the header and the steps up to the checkpoin
     CHECK(fs::file_size(path) == size);
     CHECK(drop_events_after(path, 4) == 2);  // 5 and 10
     CHECK(steps_in() == std::vector<int64_t>{-1});
-    fs::remove_all(dir);
 }

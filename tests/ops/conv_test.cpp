@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The convolution family: every direction against the naive reference on odd shapes, gradients of
-// first and second order against finite differences, frozen weights, and the shape errors.
+// The convolution family: every direction against the naive reference on odd shapes, frozen
+// weights, and the shape errors. Finite-difference gradients: tests/ops/op_catalogue_test.cpp.
 #include "kernels/conv.hpp"
 
 #include <sstream>
@@ -16,23 +16,12 @@ using namespace gantry::testing;
 using kernels::ConvGeometry;
 
 namespace {
-using gantry::testing::SingleThread;
-
 // One forward convolution x (n, cin, h, w) * weight (cout, cin, kh, kw).
 struct ConvCase {
     int64_t n, cin, h, w, cout, kh, kw;
     Conv2dParams p;
     bool bias;
 };
-
-Conv2dParams params(int64_t s0, int64_t s1, int64_t p0, int64_t p1, int64_t d0 = 1,
-                    int64_t d1 = 1) {
-    Conv2dParams p;
-    p.stride = {s0, s1};
-    p.padding = {p0, p1};
-    p.dilation = {d0, d1};
-    return p;
-}
 
 std::string describe(const ConvCase& c) {
     std::ostringstream out;
@@ -59,16 +48,16 @@ Shape w_shape(const ConvGeometry& g) { return Shape{g.c_out, g.c_in, g.kh, g.kw}
 
 std::vector<ConvCase> forward_cases() {
     return {
-        {1, 1, 5, 5, 1, 3, 3, params(1, 1, 0, 0), true},        // channels 1, batch 1
-        {2, 3, 7, 5, 4, 3, 3, params(2, 2, 1, 1), false},       // odd, non-square, stride 2
-        {2, 3, 8, 6, 5, 3, 2, params(1, 1, 2, 2, 2, 2), true},  // dilation 2, padding 2
-        {1, 3, 9, 7, 16, 4, 4, params(2, 2, 1, 1), true},       // DCGAN's k4 s2 p1 on RGB
-        {2, 2, 5, 4, 3, 3, 3, params(2, 1, 0, 1, 1, 2), true},  // a different value per axis
-        {1, 2, 6, 7, 3, 3, 3, params(2, 2, 0, 0), false},       // floor drops a row and a column
-        {1, 3, 5, 5, 2, 5, 5, params(1, 1, 0, 0), true},        // kernel covers the image
-        {3, 16, 6, 6, 8, 1, 1, params(1, 1, 0, 0), true},       // 1x1, blocked channels
-        {2, 17, 5, 4, 33, 3, 3, params(1, 1, 1, 1), true},      // channels off the block size
-        {4, 64, 8, 8, 128, 4, 4, params(2, 2, 1, 1), false},    // a DCGAN critic layer
+        {1, 1, 5, 5, 1, 3, 3, conv_params(1, 1, 0, 0), true},        // channels 1, batch 1
+        {2, 3, 7, 5, 4, 3, 3, conv_params(2, 2, 1, 1), false},       // odd, non-square, stride 2
+        {2, 3, 8, 6, 5, 3, 2, conv_params(1, 1, 2, 2, 2, 2), true},  // dilation 2, padding 2
+        {1, 3, 9, 7, 16, 4, 4, conv_params(2, 2, 1, 1), true},       // DCGAN's k4 s2 p1 on RGB
+        {2, 2, 5, 4, 3, 3, 3, conv_params(2, 1, 0, 1, 1, 2), true},  // a different value per axis
+        {1, 2, 6, 7, 3, 3, 3, conv_params(2, 2, 0, 0), false},       // floor drops a row and a column
+        {1, 3, 5, 5, 2, 5, 5, conv_params(1, 1, 0, 0), true},        // kernel covers the image
+        {3, 16, 6, 6, 8, 1, 1, conv_params(1, 1, 0, 0), true},       // 1x1, blocked channels
+        {2, 17, 5, 4, 33, 3, 3, conv_params(1, 1, 1, 1), true},      // channels off the block size
+        {4, 64, 8, 8, 128, 4, 4, conv_params(2, 2, 1, 1), false},    // a DCGAN critic layer
     };
 }
 
@@ -154,11 +143,11 @@ TEST_CASE("conv_transpose2d: forward matches the reference", "[op]") {
         bool bias;
     };
     const std::vector<TransposeCase> cases = {
-        {2, 8, 1, 1, 16, 4, 4, params(1, 1, 0, 0), {0, 0}, false},       // DCGAN's first layer
-        {2, 16, 4, 4, 3, 4, 4, params(2, 2, 1, 1), {0, 0}, true},        // DCGAN's k4 s2 p1 to RGB
-        {1, 3, 5, 4, 2, 3, 3, params(2, 2, 1, 1), {1, 1}, true},         // output_padding
-        {2, 2, 3, 5, 1, 3, 2, params(1, 2, 0, 1, 2, 1), {0, 1}, false},  // dilation, channels 1
-        {1, 17, 3, 3, 33, 3, 3, params(2, 2, 1, 1), {1, 0}, true},  // channels off the block size
+        {2, 8, 1, 1, 16, 4, 4, conv_params(1, 1, 0, 0), {0, 0}, false},       // DCGAN's first layer
+        {2, 16, 4, 4, 3, 4, 4, conv_params(2, 2, 1, 1), {0, 0}, true},        // DCGAN's k4 s2 p1 to RGB
+        {1, 3, 5, 4, 2, 3, 3, conv_params(2, 2, 1, 1), {1, 1}, true},         // output_padding
+        {2, 2, 3, 5, 1, 3, 2, conv_params(1, 2, 0, 1, 2, 1), {0, 1}, false},  // dilation, channels 1
+        {1, 17, 3, 3, 33, 3, 3, conv_params(2, 2, 1, 1), {1, 0}, true},  // channels off the block size
     };
     for (const TransposeCase& c : cases) {
         INFO("x (" << c.n << ", " << c.cin << ", " << c.h << ", " << c.w << ") weight (" << c.cin
@@ -189,92 +178,8 @@ TEST_CASE("conv_transpose2d: forward matches the reference", "[op]") {
     }
 }
 
-TEST_CASE("conv2d: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const SingleThread one_thread;
-    const Conv2dParams p =
-        GENERATE(params(1, 1, 0, 0), params(2, 2, 1, 1), params(1, 2, 1, 0, 2, 1));
-    INFO("stride (" << p.stride[0] << ", " << p.stride[1] << ") dilation (" << p.dilation[0] << ", "
-                    << p.dilation[1] << ")");
-    SECTION("with bias") {
-        const OpFn f = [&](const std::vector<Tensor>& in) {
-            return conv2d(in[0], in[1], in[2], p);
-        };
-        GANTRY_REQUIRE_CHECK(
-            gradcheck(f, {random_tensor({2, 2, 5, 4}, 8), random_tensor({3, 2, 3, 3}, 9),
-                          random_tensor({3}, 10)}));
-        GANTRY_REQUIRE_CHECK(
-            gradgradcheck(f, {random_tensor({2, 2, 5, 4}, 11), random_tensor({3, 2, 3, 3}, 12),
-                              random_tensor({3}, 13)}));
-    }
-    SECTION("without bias, through a non-linearity") {
-        // tanh gives conv2d non-zero second derivatives in x and weight alike.
-        const OpFn f = [&](const std::vector<Tensor>& in) {
-            return tanh(conv2d(in[0], in[1], {}, p));
-        };
-        GANTRY_REQUIRE_CHECK(
-            gradcheck(f, {random_tensor({2, 3, 5, 4}, 14), random_tensor({2, 3, 3, 3}, 15)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3, 5, 4}, 16, -0.5f, 0.5f),
-                                               random_tensor({2, 3, 3, 3}, 17, -0.5f, 0.5f)}));
-    }
-}
-
-TEST_CASE("conv2d_input_grad: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const SingleThread one_thread;
-    const Conv2dParams p = params(2, 2, 1, 1);
-    const Shape x{2, 2, 5, 4};  // output (2, 3, 3, 2)
-    const OpFn f = [&](const std::vector<Tensor>& in) {
-        return tanh(conv2d_input_grad(in[0], in[1], x, p));
-    };
-    GANTRY_REQUIRE_CHECK(
-        gradcheck(f, {random_tensor({2, 3, 3, 2}, 18), random_tensor({3, 2, 3, 3}, 19)}));
-    GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3, 3, 2}, 20, -0.5f, 0.5f),
-                                           random_tensor({3, 2, 3, 3}, 21, -0.5f, 0.5f)}));
-}
-
-TEST_CASE("conv2d_weight_grad: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const SingleThread one_thread;
-    const Conv2dParams p = params(1, 1, 1, 0, 2, 1);
-    const Shape w{3, 2, 3, 3};  // x (2, 2, 5, 4) -> output (2, 3, 3, 2)
-    const OpFn f = [&](const std::vector<Tensor>& in) {
-        return tanh(conv2d_weight_grad(in[0], in[1], w, p));
-    };
-    GANTRY_REQUIRE_CHECK(
-        gradcheck(f, {random_tensor({2, 3, 3, 2}, 22), random_tensor({2, 2, 5, 4}, 23)}));
-    GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3, 3, 2}, 24, -0.3f, 0.3f),
-                                           random_tensor({2, 2, 5, 4}, 25, -0.3f, 0.3f)}));
-}
-
-TEST_CASE("conv_transpose2d: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const SingleThread one_thread;
-    const Conv2dParams p = params(2, 2, 1, 1);
-    SECTION("with bias and output_padding") {
-        const OpFn f = [&](const std::vector<Tensor>& in) {
-            return conv_transpose2d(in[0], in[1], in[2], p, {1, 0});
-        };
-        GANTRY_REQUIRE_CHECK(
-            gradcheck(f, {random_tensor({2, 3, 3, 2}, 26), random_tensor({3, 2, 3, 3}, 27),
-                          random_tensor({2}, 28)}));
-        GANTRY_REQUIRE_CHECK(
-            gradgradcheck(f, {random_tensor({2, 3, 3, 2}, 29), random_tensor({3, 2, 3, 3}, 30),
-                              random_tensor({2}, 31)}));
-    }
-    SECTION("through a non-linearity") {
-        const OpFn f = [&](const std::vector<Tensor>& in) {
-            return tanh(conv_transpose2d(in[0], in[1], {}, p));
-        };
-        GANTRY_REQUIRE_CHECK(
-            gradcheck(f, {random_tensor({2, 3, 3, 2}, 32), random_tensor({3, 2, 3, 3}, 33)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3, 3, 2}, 34, -0.5f, 0.5f),
-                                               random_tensor({3, 2, 3, 3}, 35, -0.5f, 0.5f)}));
-    }
-}
-
 TEST_CASE("conv2d: frozen weights get no gradient", "[op][autograd]") {
-    const Conv2dParams p = params(2, 2, 1, 1);
+    const Conv2dParams p = conv_params(2, 2, 1, 1);
     Tensor x = random_tensor({2, 3, 6, 5}, 36).requires_grad_();
     const Tensor w = random_tensor({4, 3, 3, 3}, 37);
     const Tensor b = random_tensor({4}, 38);
@@ -311,11 +216,11 @@ TEST_CASE("conv2d: bad shapes are reported with the shapes and what was expected
         Catch::Contains("conv2d: bias must be (4) for weight (4, 3, 3, 3), got (3)"));
     REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 7, 7})),
                         Catch::Contains("conv2d: output size must be > 0"));
-    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, params(1, 1, 0, 0, 3, 3)),
+    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, conv_params(1, 1, 0, 0, 3, 3)),
                         Catch::Contains("conv2d: output size must be > 0"));
-    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, params(0, 1, 0, 0)),
+    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, conv_params(0, 1, 0, 0)),
                         Catch::Contains("conv2d: stride must be >= 1, got (0, 1)"));
-    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, params(1, 1, -1, 0)),
+    REQUIRE_THROWS_WITH(conv2d(x, Tensor::zeros({4, 3, 3, 3}), {}, conv_params(1, 1, -1, 0)),
                         Catch::Contains("conv2d: padding must be >= 0"));
 }
 
@@ -346,12 +251,12 @@ TEST_CASE("conv_transpose2d: bad shapes are reported", "[op]") {
     REQUIRE_THROWS_WITH(conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), Tensor::zeros({8})),
                         Catch::Contains("conv_transpose2d: bias must be (3)"));
     REQUIRE_THROWS_WITH(
-        conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), {}, params(2, 2, 1, 1), {2, 0}),
+        conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), {}, conv_params(2, 2, 1, 1), {2, 0}),
         Catch::Contains("conv_transpose2d: output_padding must be in [0, stride), got (2, 0)"));
     REQUIRE_THROWS_WITH(conv_transpose2d(Tensor::zeros({1, 8, 1, 1}), Tensor::zeros({8, 3, 1, 1}),
-                                         {}, params(1, 1, 1, 1)),
+                                         {}, conv_params(1, 1, 1, 1)),
                         Catch::Contains("conv_transpose2d: output size must be > 0"));
-    CHECK(conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), {}, params(2, 2, 1, 1)).shape() ==
+    CHECK(conv_transpose2d(x, Tensor::zeros({8, 3, 4, 4}), {}, conv_params(2, 2, 1, 1)).shape() ==
           Shape{2, 3, 8, 8});
 }
 

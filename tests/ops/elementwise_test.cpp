@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The element-wise catalog: forward against the reference kernel, gradients of first and second
-// order against finite differences.
+// Element-wise ops: forward against the reference kernel on several shapes, stability, errors.
+// Their gradients are in the op catalogue (tests/ops/op_catalogue_test.cpp).
 #include <cmath>
 #include <functional>
 
@@ -51,25 +51,12 @@ TEST_CASE("element-wise ops: forward matches the reference kernel", "[op]") {
     }
 }
 
-TEST_CASE("element-wise ops: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    for (const UnaryCase& c : unary_cases()) {
-        INFO(c.name);
-        const OpFn f = [&](const std::vector<Tensor>& in) { return c.op(in[0]); };
-        GANTRY_REQUIRE_CHECK(gradcheck(f, {random_tensor({2, 3, 2, 2}, 2, c.low, c.high, c.min_abs)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({2, 3}, 3, c.low, c.high, c.min_abs)}));
-    }
-}
-
-TEST_CASE("log_sigmoid: stable for large inputs and differentiable twice", "[op][autograd]") {
+TEST_CASE("log_sigmoid: stable for large inputs", "[op]") {
     const Tensor x = Tensor::from_vector({4}, {-100.f, -1.f, 1.f, 100.f});
     const std::vector<float> y = log_sigmoid(x).to_vector();
     CHECK_THAT(y[0], Catch::WithinAbs(-100.0, 1e-3));
     CHECK_THAT(y[1], Catch::WithinAbs(-1.3132616, 1e-5));
     CHECK_THAT(y[3], Catch::WithinAbs(0.0, 1e-6));
-    const OpFn f = [](const std::vector<Tensor>& in) { return log_sigmoid(in[0]); };
-    GANTRY_REQUIRE_CHECK(gradcheck(f, {random_tensor({5}, 4, -3, 3)}));
-    GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({5}, 5, -3, 3)}));
 }
 
 TEST_CASE("scalar arithmetic operators", "[op]") {

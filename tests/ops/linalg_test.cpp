@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// matmul and linear: forward against the naive reference, gradients of first and second order
-// against finite differences, and the shape errors.
+// matmul and linear: forward against the naive reference, frozen weights and the shape errors.
+// Finite-difference gradients: tests/ops/op_catalogue_test.cpp.
 #include "gantry/autograd.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/threads.hpp"
@@ -11,8 +11,6 @@ using namespace gantry;
 using namespace gantry::testing;
 
 namespace {
-using gantry::testing::SingleThread;
-
 struct MatmulCase {
     int64_t m, n, k;
 };
@@ -50,39 +48,6 @@ TEST_CASE("linear: forward matches the reference with and without bias", "[op]")
     reference::matmul(x.data(), w.data(), with_bias ? b.data() : nullptr, expected.data(), c.m, c.n,
                       c.k, false, true);
     GANTRY_REQUIRE_CHECK(all_close(linear(x, w, b), expected, 1e-5, 1e-5));
-}
-
-TEST_CASE("matmul: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const SingleThread one_thread;
-    const bool ta = GENERATE(false, true);
-    const bool tb = GENERATE(false, true);
-    INFO("trans_a " << ta << " trans_b " << tb);
-    const MatmulCase c{3, 2, 4};
-    const OpFn f = [&](const std::vector<Tensor>& in) { return matmul(in[0], in[1], ta, tb); };
-    GANTRY_REQUIRE_CHECK(
-        gradcheck(f, {random_tensor(a_shape(c, ta), 7), random_tensor(b_shape(c, tb), 8)}));
-    GANTRY_REQUIRE_CHECK(
-        gradgradcheck(f, {random_tensor(a_shape(c, ta), 9), random_tensor(b_shape(c, tb), 10)}));
-}
-
-TEST_CASE("linear: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const SingleThread one_thread;
-    SECTION("with bias") {
-        const OpFn f = [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); };
-        GANTRY_REQUIRE_CHECK(gradcheck(
-            f, {random_tensor({3, 4}, 11), random_tensor({2, 4}, 12), random_tensor({2}, 13)}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(
-            f, {random_tensor({3, 4}, 14), random_tensor({2, 4}, 15), random_tensor({2}, 16)}));
-    }
-    SECTION("without bias, through a non-linearity") {
-        // tanh makes the second derivative in x and weight non-zero.
-        const OpFn f = [](const std::vector<Tensor>& in) { return tanh(linear(in[0], in[1])); };
-        GANTRY_REQUIRE_CHECK(gradcheck(f, {random_tensor({2, 3}, 17), random_tensor({4, 3}, 18)}));
-        GANTRY_REQUIRE_CHECK(
-            gradgradcheck(f, {random_tensor({2, 3}, 19), random_tensor({4, 3}, 20)}));
-    }
 }
 
 TEST_CASE("linear: a frozen weight gets no gradient", "[op][autograd]") {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// one_hot, embedding, maxout, dropout: values, gradients of first and second order, errors.
+// one_hot, embedding, maxout, dropout: values, tie and accumulation rules, errors. Their
+// finite-difference gradients are in tests/ops/op_catalogue_test.cpp.
 #include <cmath>
 
 #include "gantry/autograd.hpp"
@@ -8,18 +9,6 @@
 
 using namespace gantry;
 using namespace gantry::testing;
-
-namespace {
-/// Distinct values 0.1 apart in a scrambled order: no two pieces of a maxout group come within a
-/// finite-difference step of each other, so the argmax never flips during a check.
-Tensor tie_free(const Shape& shape) {
-    Tensor t = Tensor::empty(shape);
-    const int64_t n = shape.numel();
-    for (int64_t i = 0; i < n; ++i)
-        t.data()[i] = static_cast<float>((i * 7) % n) * 0.1f - static_cast<float>(n) * 0.05f;
-    return t;
-}
-}  // namespace
 
 // ---- one_hot and embedding ---------------------------------------------------------------------
 
@@ -74,22 +63,6 @@ TEST_CASE("embedding: repeated labels accumulate their gradients and unused rows
     CHECK(g.to_vector() == std::vector<float>{3, 4, 0, 0, 6, 8, 0, 0});
 }
 
-TEST_CASE("embedding: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    // labels are captured, not inputs: the checks perturb every input, and a perturbed label is
-    // no label.
-    const Tensor labels = Tensor::from_vector({5}, {1, 3, 1, 0, 2});
-    const OpFn plain = [&](const std::vector<Tensor>& in) { return embedding(labels, in[0]); };
-    // tanh makes the first gradient depend on the table, so the second order runs through
-    // embedding_backward's own rule.
-    const OpFn curved = [&](const std::vector<Tensor>& in) {
-        return tanh(embedding(labels, in[0]));
-    };
-    GANTRY_REQUIRE_CHECK(gradcheck(plain, {random_tensor({4, 3}, 3)}));
-    GANTRY_REQUIRE_CHECK(gradcheck(curved, {random_tensor({4, 3}, 4)}));
-    GANTRY_REQUIRE_CHECK(gradgradcheck(curved, {random_tensor({4, 3}, 5)}));
-}
-
 // ---- maxout ------------------------------------------------------------------------------------
 
 TEST_CASE("maxout: max over groups of consecutive channels", "[op]") {
@@ -123,21 +96,6 @@ TEST_CASE("maxout: on a tie the first maximum takes the gradient", "[op][autogra
     CHECK(y.to_vector() == std::vector<float>{3, 2});
     const Tensor g = autograd::grad({sum(y)}, {x})[0];
     CHECK(g.to_vector() == std::vector<float>{1, 0, 0, 1});
-}
-
-TEST_CASE("maxout: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    const std::vector<std::pair<const char*, OpFn>> cases = {
-        {"maxout", [](const std::vector<Tensor>& in) { return maxout(in[0], 3); }},
-        // square makes the first gradient depend on x through maxout, so the second order runs
-        // through maxout_scatter's rule (maxout_gather) and back.
-        {"square of maxout", [](const std::vector<Tensor>& in) { return square(maxout(in[0], 2)); }},
-    };
-    for (const auto& [name, f] : cases) {
-        INFO(name);
-        GANTRY_REQUIRE_CHECK(gradcheck(f, {tie_free({2, 6, 2, 3})}));
-        GANTRY_REQUIRE_CHECK(gradgradcheck(f, {tie_free({2, 6, 1, 2})}));
-    }
 }
 
 TEST_CASE("maxout: wrong ranks and channel counts are refused", "[op][errors]") {
@@ -178,18 +136,6 @@ TEST_CASE("dropout: kept elements are scaled by 1/(1-p) at about the rate 1-p", 
     Rng again(2);
     CHECK(dropout(x, p, true, again).to_vector() == y);
     CHECK(dropout(x, p, true, again).to_vector() != y);
-}
-
-TEST_CASE("dropout: gradients of first and second order match finite differences",
-          "[op][autograd]") {
-    // A fresh Rng from the same seed inside the op: every evaluation of the finite differences
-    // sees the same mask.
-    const OpFn f = [](const std::vector<Tensor>& in) {
-        Rng rng(11);
-        return square(dropout(in[0], 0.4f, true, rng));
-    };
-    GANTRY_REQUIRE_CHECK(gradcheck(f, {random_tensor({3, 5}, 8)}));
-    GANTRY_REQUIRE_CHECK(gradgradcheck(f, {random_tensor({3, 5}, 9)}));
 }
 
 TEST_CASE("dropout: p below 0 or from 1 up is refused", "[op][errors]") {

@@ -17,33 +17,28 @@
 #include "gantry/serialize.hpp"
 #include "gantry/threads.hpp"
 
+#include "support/optimizers.hpp"
+
 using namespace gantry;
+using gantry::testing::make_optimizer;
+using gantry::testing::OptimizerFactory;
 using Catch::Contains;
 
 namespace {
-using Factory = std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)>;
-
-template <typename Opt, typename Options>
-Factory make(Options options) {
-    return [options](std::vector<Tensor> params) {
-        return std::make_unique<Opt>(std::move(params), options);
-    };
-}
-
 // Every optimizer with every piece of state it can have.
-std::vector<std::pair<const char*, Factory>> all_configurations() {
+std::vector<std::pair<const char*, OptimizerFactory>> all_configurations() {
     return {
-        {"SGD", make<optim::SGD>(optim::SGDOptions{.lr = 0.1})},
-        {"SGD momentum", make<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9,
+        {"SGD", make_optimizer<optim::SGD>(optim::SGDOptions{.lr = 0.1})},
+        {"SGD momentum", make_optimizer<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9,
                                                              .dampening = 0.1})},
-        {"SGD nesterov", make<optim::SGD>(optim::SGDOptions{
+        {"SGD nesterov", make_optimizer<optim::SGD>(optim::SGDOptions{
                              .lr = 0.1, .momentum = 0.9, .nesterov = true, .weight_decay = 0.01})},
-        {"Adam", make<optim::Adam>(optim::AdamOptions{.lr = 0.01})},
-        {"Adam amsgrad", make<optim::Adam>(optim::AdamOptions{
+        {"Adam", make_optimizer<optim::Adam>(optim::AdamOptions{.lr = 0.01})},
+        {"Adam amsgrad", make_optimizer<optim::Adam>(optim::AdamOptions{
                              .lr = 0.01, .weight_decay = 0.1, .amsgrad = true})},
-        {"RMSprop", make<optim::RMSprop>(optim::RMSpropOptions{})},
+        {"RMSprop", make_optimizer<optim::RMSprop>(optim::RMSpropOptions{})},
         {"RMSprop centered momentum",
-         make<optim::RMSprop>(optim::RMSpropOptions{
+         make_optimizer<optim::RMSprop>(optim::RMSpropOptions{
              .lr = 0.01, .weight_decay = 0.1, .momentum = 0.9, .centered = true})},
     };
 }

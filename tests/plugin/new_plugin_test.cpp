@@ -16,10 +16,13 @@
 #include <thread>
 #include <vector>
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using Catch::Contains;
 namespace fs = std::filesystem;
+
+using gantry::testing::slurp;
 
 namespace {
 
@@ -43,13 +46,6 @@ Shell shell(const std::string& command, const fs::path& log) {
 }
 
 bool have_cmake() { return std::system("cmake --version > /dev/null 2>&1") == 0; }
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 }  // namespace
 

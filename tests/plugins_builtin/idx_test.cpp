@@ -17,6 +17,7 @@
 #include "gantry/plugin/host.hpp"
 
 #include "support/builtin_plugins.hpp"
+#include "support/errors.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;
@@ -60,14 +61,7 @@ std::vector<uint8_t> ramp(size_t n) {
 
 /// The message of the DataError that loading with `set` throws ("" if it does not throw one).
 std::string data_error(const std::map<std::string, plugin::OptionValue>& set) {
-    try {
-        idx(set);
-    } catch (const DataError& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("not a DataError: ") + e.what();
-    }
-    return "";
+    return error_message<DataError>([&] { idx(set); });
 }
 
 }  // namespace

@@ -20,6 +20,8 @@
 #include "gantry/plugin/host.hpp"
 
 #include "support/builtin_plugins.hpp"
+#include "support/errors.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;
@@ -65,11 +67,9 @@ std::string stderr_of(F&& fn) {
     ::dup2(saved, 2);
     ::close(saved);
     ::close(file);
-    std::ifstream in(name);
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = slurp(name);
     std::remove(name);
-    return text.str();
+    return text;
 }
 
 /// A w x h image of `channels` with every pixel equal to `value` (each channel value + c).
@@ -83,15 +83,9 @@ io::Image flat(int w, int h, int channels, uint8_t value) {
 /// A byte as the plugin serves it (the same float expression, so == is exact).
 float scaled(int byte) { return static_cast<float>(byte) / 127.5f - 1.f; }
 
+/// The message of the DataError that loading `root` throws ("" if it does not throw one).
 std::string data_error(const fs::path& root, const Set& set = {}) {
-    try {
-        stderr_of([&] { folder(root, set); });
-    } catch (const DataError& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("not a DataError: ") + e.what();
-    }
-    return "";
+    return error_message<DataError>([&] { stderr_of([&] { folder(root, set); }); });
 }
 
 }  // namespace

@@ -25,10 +25,13 @@
 #include <vector>
 
 #include "gantry/io/png.hpp"
+#include "support/files.hpp"
 #include "support/process_pool.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
+
+using gantry::testing::slurp;
 
 namespace {
 
@@ -767,13 +770,6 @@ void checkpoint_cases(std::vector<Case>& out, const ReferenceRun& ref) {
 }
 
 // ---- running the table ----------------------------------------------------------------------------
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 std::string substitute(std::string s, const std::string& dir) {
     for (size_t at; (at = s.find("{dir}")) != std::string::npos;) s.replace(at, 5, dir);

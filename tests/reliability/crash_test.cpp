@@ -26,6 +26,7 @@
 
 #include "gantry/error.hpp"
 #include "gantry/io/checkpoint.hpp"
+#include "support/files.hpp"
 #include "support/process_pool.hpp"
 #include "support/temp_dir.hpp"
 
@@ -33,19 +34,14 @@ namespace fs = std::filesystem;
 using gantry::testing::Command;
 using gantry::testing::ProcessResult;
 
+using gantry::testing::slurp;
+
 namespace {
 
 const char* const kStrace = "/usr/bin/strace";
 // The system calls of an atomic commit: create the temp, write, fsync, close, rename, fsync the
 // directory, and retention's unlinks.
 const char* const kCommitCalls = "openat,write,fsync,fdatasync,close,rename,renameat,renameat2,unlink,unlinkat";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 /// A fresh directory under /tmp, removed with everything in it.
 using Scratch = gantry::testing::TempDir;

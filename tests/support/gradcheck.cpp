@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support/gradcheck.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -18,16 +19,22 @@ double dot(const Tensor& a, const Tensor& b) {
     return s;
 }
 
+/// The worst element of a comparison, and the largest magnitude seen. A non-finite value on
+/// either side fails: |inf - inf| is NaN, and NaN compares false with any tolerance, so an
+/// infinite finite difference would otherwise pass unnoticed.
 struct Worst {
     double excess = -1;
+    double largest = 0;  ///< max |analytic|, |numeric| over the finite values
     std::string where;
     void consider(double analytic, double numeric, const CheckOptions& o, size_t input,
                   int64_t index) {
+        const bool finite = std::isfinite(analytic) && std::isfinite(numeric);
         const double err = std::fabs(analytic - numeric);
         const double allowed = o.atol + o.rtol * std::fabs(numeric);
-        const double excess_here = err - allowed;
-        if (excess_here > excess || !std::isfinite(analytic)) {
-            excess = std::isfinite(analytic) ? excess_here : 1e30;
+        const double excess_here = finite ? err - allowed : 1e30;
+        if (finite) largest = std::max({largest, std::fabs(analytic), std::fabs(numeric)});
+        if (excess_here > excess) {
+            excess = excess_here;
             std::ostringstream out;
             out << "input " << input << " flat index " << index << ": autograd " << analytic
                 << ", finite differences " << numeric << " (|diff| " << err << ", allowed "
@@ -36,6 +43,16 @@ struct Worst {
         }
     }
     CheckResult result() const { return {excess <= 0, where}; }
+    /// result(), and a failure when every checked value is within atol of zero: such a check
+    /// passes on a gradient that is missing altogether.
+    CheckResult gradient_result(const CheckOptions& o) const {
+        if (excess > 0 || o.allow_zero || largest > o.atol) return result();
+        std::ostringstream out;
+        out << "every checked gradient is within atol " << o.atol << " of zero (largest |value| "
+            << largest << "): the check cannot tell this gradient from a missing one; check the "
+            << "op through a curvature (square, tanh) or set allow_zero for a zero gradient by design";
+        return {false, out.str()};
+    }
 };
 
 /// Numeric d(scalar(inputs))/d(inputs[i][k]) by central differences, for every i, k.
@@ -59,6 +76,17 @@ std::vector<std::vector<double>> numeric_gradient(const Scalar& scalar, std::vec
     }
     return result;
 }
+
+/// Autograd's gradients (an undefined one counts as zero) against the finite differences.
+CheckResult compare(const std::vector<Tensor>& analytic, const std::vector<std::vector<double>>& numeric,
+                    const CheckOptions& o) {
+    Worst worst;
+    for (size_t i = 0; i < numeric.size(); ++i)
+        for (size_t k = 0; k < numeric[i].size(); ++k)
+            worst.consider(analytic[i].defined() ? analytic[i].data()[k] : 0.0, numeric[i][k], o, i,
+                           static_cast<int64_t>(k));
+    return worst.gradient_result(o);
+}
 }  // namespace
 
 CheckResult gradcheck(const OpFn& f, std::vector<Tensor> inputs, const CheckOptions& o) {
@@ -72,12 +100,7 @@ CheckResult gradcheck(const OpFn& f, std::vector<Tensor> inputs, const CheckOpti
         return dot(f(inputs), w);
     };
     auto numeric = numeric_gradient(scalar, inputs, o.eps);
-    Worst worst;
-    for (size_t i = 0; i < inputs.size(); ++i)
-        for (int64_t k = 0; k < inputs[i].numel(); ++k)
-            worst.consider(analytic[i].defined() ? analytic[i].data()[k] : 0.0,
-                           numeric[i][static_cast<size_t>(k)], o, i, k);
-    return worst.result();
+    return compare(analytic, numeric, o);
 }
 
 CheckResult gradgradcheck(const OpFn& f, std::vector<Tensor> inputs, const CheckOptions& o) {
@@ -110,12 +133,7 @@ CheckResult gradgradcheck(const OpFn& f, std::vector<Tensor> inputs, const Check
         return g.defined() ? static_cast<double>(g.item()) : 0.0;
     };
     auto numeric = numeric_gradient(scalar, inputs, o.eps);
-    Worst worst;
-    for (size_t i = 0; i < inputs.size(); ++i)
-        for (int64_t k = 0; k < inputs[i].numel(); ++k)
-            worst.consider(analytic[i].defined() ? analytic[i].data()[k] : 0.0,
-                           numeric[i][static_cast<size_t>(k)], o, i, k);
-    return worst.result();
+    return compare(analytic, numeric, o);
 }
 
 CheckResult all_close(const Tensor& actual, const Tensor& expected, double atol, double rtol) {

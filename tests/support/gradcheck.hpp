@@ -18,8 +18,14 @@ struct CheckOptions {
     double atol = 2e-3;  ///< |analytic - numeric| <= atol + rtol * |numeric|
     double rtol = 2e-2;
     uint64_t seed = 7;   ///< for the random projection weights
+    /// gradcheck and gradgradcheck fail when every checked value is within atol of zero (a
+    /// missing gradient would pass such a check); true accepts it, for a gradient that is zero
+    /// by design (sign).
+    bool allow_zero = false;
 };
 
+/// ok is false when an element differs by more than the tolerance, when a value on either side
+/// is not finite, or (gradient checks) when every value is within atol of zero.
 struct CheckResult {
     bool ok = true;
     std::string report;  ///< the worst element: input, flat index, both values

@@ -3,6 +3,7 @@
 /// Helpers for the op catalog: random inputs kept away from an op's kinks, and Catch2 glue.
 #include <catch2/catch.hpp>
 
+#include "gantry/ops.hpp"
 #include "gantry/random.hpp"
 #include "gantry/tensor.hpp"
 #include "gantry/threads.hpp"
@@ -24,6 +25,16 @@ inline Tensor random_tensor(const Shape& shape, uint64_t seed, float low = -1.f,
     return t;
 }
 
+/// Convolution parameters: stride (s0, s1), padding (p0, p1), dilation (d0, d1).
+inline Conv2dParams conv_params(int64_t s0, int64_t s1, int64_t p0, int64_t p1, int64_t d0 = 1,
+                                int64_t d1 = 1) {
+    Conv2dParams p;
+    p.stride = {s0, s1};
+    p.padding = {p0, p1};
+    p.dilation = {d0, d1};
+    return p;
+}
+
 }  // namespace gantry::testing
 
 #define GANTRY_REQUIRE_CHECK(result)      \
@@ -31,6 +42,14 @@ inline Tensor random_tensor(const Shape& shape, uint64_t seed, float low = -1.f,
         const auto r_ = (result);         \
         INFO(r_.report);                  \
         REQUIRE(r_.ok);                   \
+    } while (0)
+
+/// The same as a CHECK: a failing result is reported and the test goes on.
+#define GANTRY_CHECK_RESULT(result) \
+    do {                            \
+        const auto r_ = (result);   \
+        INFO(r_.report);            \
+        CHECK(r_.ok);               \
     } while (0)
 
 namespace gantry::testing {

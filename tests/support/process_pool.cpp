@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/files.hpp"
+
 extern char** environ;
 
 namespace gantry::testing {
@@ -44,13 +46,6 @@ pid_t start(const Command& c) {
     ::close(out);
     if (pid < 0) throw std::runtime_error("fork failed");
     return pid;
-}
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 }  // namespace

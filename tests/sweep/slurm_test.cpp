@@ -10,20 +10,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"
 
 using Catch::Contains;
 namespace fs = std::filesystem;
 
-namespace {
+using gantry::testing::slurp;
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+namespace {
 
 /// Runs the helper script; its exit code and output.
 std::pair<int, std::string> helper(const std::string& action, const fs::path& dir) {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/files.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -16,14 +17,9 @@ using Catch::Contains;
 namespace fs = std::filesystem;
 using gantry::testing::run_gantry;
 
-namespace {
+using gantry::testing::slurp;
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+namespace {
 
 /// A ring experiment of a fraction of a second: evaluations, samples and checkpoints included.
 void write_base(const fs::path& dir, int iterations, int checkpoint_every = 10, int evaluate_every = 25) {

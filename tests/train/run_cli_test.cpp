@@ -25,11 +25,15 @@
 #include "gantry/io/checkpoint_dir.hpp"
 #include "gantry/io/run_dir.hpp"
 #include "gantry/io/tensorboard.hpp"
+#include "support/files.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"
 
 using Catch::Contains;
 namespace fs = std::filesystem;
+
+using gantry::testing::slurp;
+using gantry::testing::lines_of;
 
 namespace {
 
@@ -58,20 +62,6 @@ fs::path announced_run_dir(const std::string& output) {
     if (at == std::string::npos) return {};
     const size_t end = output.find('\n', at);
     return output.substr(at + key.size(), end - at - key.size());
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::vector<std::string> lines_of(const fs::path& p) {
-    std::vector<std::string> out;
-    std::istringstream in(slurp(p));
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
 }
 
 /// The raw JSON text of `key`'s value in a flat one-line object ("done" with its quotes).

@@ -20,6 +20,7 @@
 #include "gantry/train/trainer.hpp"
 
 #include "support/builtin_plugins.hpp"
+#include "support/optimizers.hpp"
 
 using namespace gantry;
 using namespace gantry::testing;
@@ -58,17 +59,11 @@ struct Setup {
         parts.generator_ema = arch->build({Role::generator, dataset->info(), 3, 1, &scratch});
         parts.loss = loss.get();
         parts.dataset = dataset.get();
-        if (sgd) {
-            parts.generator_optimizer = std::make_unique<optim::SGD>(parts.generator->parameters(),
-                                                                     optim::SGDOptions{.lr = 0.05});
-            parts.discriminator_optimizer = std::make_unique<optim::SGD>(
-                parts.discriminator->parameters(), optim::SGDOptions{.lr = 0.05});
-        } else {
-            parts.generator_optimizer = std::make_unique<optim::Adam>(
-                parts.generator->parameters(), optim::AdamOptions{.lr = 1e-2, .betas = {0.5, 0.9}});
-            parts.discriminator_optimizer = std::make_unique<optim::Adam>(
-                parts.discriminator->parameters(), optim::AdamOptions{.lr = 1e-2, .betas = {0.5, 0.9}});
-        }
+        const OptimizerFactory optimizer =
+            sgd ? make_optimizer<optim::SGD>(optim::SGDOptions{.lr = 0.05})
+                : make_optimizer<optim::Adam>(optim::AdamOptions{.lr = 1e-2, .betas = {0.5, 0.9}});
+        parts.generator_optimizer = optimizer(parts.generator->parameters());
+        parts.discriminator_optimizer = optimizer(parts.discriminator->parameters());
         train::TrainerOptions o;
         o.iterations = iterations;
         o.batch = 16;  // 100 samples: an epoch boundary falls inside a batch
