@@ -30,12 +30,10 @@
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
-#include "gantry/optim/adam.hpp"
-#include "gantry/optim/rmsprop.hpp"
-#include "gantry/optim/sgd.hpp"
 #include "gantry/plugin/host.hpp"
 #include "gantry/threads.hpp"
 #include "gantry/train/host_catalog.hpp"
+#include "gantry/train/optimizers.hpp"
 #include "gantry/train/trainer.hpp"
 #include "train/progress.hpp"
 
@@ -71,39 +69,6 @@ private:
     void (*previous_int_)(int);
     void (*previous_term_)(int);
 };
-
-std::unique_ptr<optim::Optimizer> make_optimizer(const config::OptimizerSpec& o,
-                                                 std::vector<Tensor> params) {
-    switch (o.type) {
-        case config::OptimizerType::adam:
-            return std::make_unique<optim::Adam>(
-                std::move(params), optim::AdamOptions{.lr = o.lr,
-                                                      .betas = {o.betas[0], o.betas[1]},
-                                                      .eps = o.eps,
-                                                      .weight_decay = o.weight_decay,
-                                                      .amsgrad = o.amsgrad});
-        case config::OptimizerType::sgd:
-            return std::make_unique<optim::SGD>(
-                std::move(params), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum,
-                                                     .nesterov = o.nesterov,
-                                                     .weight_decay = o.weight_decay});
-        case config::OptimizerType::rmsprop:
-            return std::make_unique<optim::RMSprop>(
-                std::move(params), optim::RMSpropOptions{.lr = o.lr, .alpha = o.alpha, .eps = o.eps,
-                                                         .weight_decay = o.weight_decay,
-                                                         .momentum = o.momentum});
-    }
-    throw Error("unknown optimizer type");
-}
-
-LrSchedule lr_schedule(const config::LrSchedule& s) {
-    LrSchedule out;
-    out.kind = s.type == config::LrScheduleType::linear   ? LrSchedule::Kind::linear
-               : s.type == config::LrScheduleType::cosine ? LrSchedule::Kind::cosine
-                                                          : LrSchedule::Kind::constant;
-    out.final_fraction = s.final_lr;
-    return out;
-}
 
 bool has_batch_norm(nn::Module& m) {
     bool found = false;
@@ -195,15 +160,14 @@ void build(Run& run) {
     TrainerOptions options;
     options.iterations = spec.schedule.iterations;
     options.batch = spec.schedule.batch;
-    options.steps.clear();
-    for (const config::Step& s : spec.schedule.steps) options.steps.push_back({s.train, s.repeat});
+    options.steps = spec.schedule.steps;
     options.latent = spec.generator.latent;
     options.pack = spec.discriminator.pack;
     options.ema_decay = spec.schedule.ema.decay;
     options.ema_start = spec.schedule.ema.start;
     options.seed = spec.seed;
-    options.generator_lr = lr_schedule(spec.optimizers.generator.schedule);
-    options.discriminator_lr = lr_schedule(spec.optimizers.discriminator.schedule);
+    options.generator_lr = spec.optimizers.generator.schedule;
+    options.discriminator_lr = spec.optimizers.discriminator.schedule;
     run.trainer = std::make_unique<Trainer>(options, std::move(parts));
 }
 
@@ -316,14 +280,14 @@ int run_experiment(const RunRequest& request) {
         saved_file = run_dir / "experiment.yaml";
         GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "--resume ", request.resume_dir,
                         ": no experiment.yaml there; is it a Gantry run directory?");
-        saved = resolve_experiment(saved_file.string(), {}, run.plugins);
+        saved = resolve_experiment(saved_file.string(), {}, run.plugins, config::Spelling::v1);
     }
     // `--resume DIR --set schedule.iterations=N` without a FILE applies the overrides to the run's
     // own experiment.yaml (they were silently dropped before); check_resume then judges them.
     if (!request.experiment_file.empty())
         run.spec = resolve_experiment(request.experiment_file, request.overrides, run.plugins);
     else if (!request.overrides.empty())
-        run.spec = resolve_experiment(saved_file.string(), request.overrides, run.plugins);
+        run.spec = resolve_experiment(saved_file.string(), request.overrides, run.plugins, config::Spelling::v1);
     else
         run.spec = saved;
     const config::ExperimentSpec& spec = run.spec;
@@ -373,8 +337,8 @@ int run_experiment(const RunRequest& request) {
             if (found->fell_back) progress.note("warning: " + found->note);
             check_resume(run, io::json_fields(found->data.metadata_json, found->path.string()), saved,
                          request.allow_inexact_resume);
-            const bool decays = spec.optimizers.generator.schedule.type != config::LrScheduleType::constant ||
-                                spec.optimizers.discriminator.schedule.type != config::LrScheduleType::constant;
+            const bool decays = spec.optimizers.generator.schedule.kind != LrSchedule::Kind::constant ||
+                                spec.optimizers.discriminator.schedule.kind != LrSchedule::Kind::constant;
             if (decays && saved.schedule.iterations != spec.schedule.iterations)
                 progress.note("warning: the learning-rate schedule decays to its final rate at the last "
                               "iteration, now " + std::to_string(spec.schedule.iterations) + " instead of " +
@@ -610,7 +574,7 @@ int sample_from_run(const SampleRequest& request) {
     GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "gantry sample: ", request.run_dir,
                     " has no experiment.yaml; is it a Gantry run directory?");
     Run run;
-    run.spec = resolve_experiment(saved_file.string(), {}, run.plugins);
+    run.spec = resolve_experiment(saved_file.string(), {}, run.plugins, config::Spelling::v1);
     set_num_threads(static_cast<int>(run.spec.threads));
     build(run);
     std::optional<io::FoundCheckpoint> found = io::find_latest_good(run_dir / "checkpoints");
