@@ -49,20 +49,21 @@ TEST_CASE("experiment: every default is filled in", "[config]") {
     CHECK(s.generator.latent == 64);
     CHECK(s.discriminator.pack == 1);
     for (const OptimizerSpec* o : {&s.optimizers.generator, &s.optimizers.discriminator}) {
-        CHECK(o->type == OptimizerType::adam);
-        CHECK(o->lr == 2e-4);
-        CHECK(o->betas == std::array<double, 2>{0.5, 0.999});
-        CHECK(o->eps == 1e-8);
-        CHECK(o->weight_decay == 0.0);
-        CHECK_FALSE(o->amsgrad);
-        CHECK(o->schedule.type == LrScheduleType::constant);
+        REQUIRE(std::holds_alternative<gantry::optim::AdamOptions>(o->options));
+        const auto& adam = std::get<gantry::optim::AdamOptions>(o->options);
+        CHECK(adam.lr == 2e-4);
+        CHECK(adam.betas == std::pair<double, double>{0.5, 0.999});
+        CHECK(adam.eps == 1e-8);
+        CHECK(adam.weight_decay == 0.0);
+        CHECK_FALSE(adam.amsgrad);
+        CHECK(o->schedule.kind == gantry::train::LrSchedule::Kind::constant);
     }
     CHECK(s.schedule.iterations == 100);
     CHECK(s.schedule.batch == 64);
     REQUIRE(s.schedule.steps.size() == 2);
-    CHECK(s.schedule.steps[0].train == Role::discriminator);
+    CHECK(s.schedule.steps[0].network == Role::discriminator);
     CHECK(s.schedule.steps[0].repeat == 1);
-    CHECK(s.schedule.steps[1].train == Role::generator);
+    CHECK(s.schedule.steps[1].network == Role::generator);
     CHECK(s.schedule.ema.decay == 0.0);
     CHECK(s.evaluate.every == 1000);
     CHECK(s.evaluate.samples == 2500);
@@ -98,8 +99,8 @@ TEST_CASE("experiment: the product spec's example resolves as written", "[config
     CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{128, 128, 128});
     CHECK(s.loss.options.get_number("lambda") == 10.0);
     CHECK(s.loss.options.get_number("target") == 1.0);
-    CHECK(s.optimizers.generator.lr == 1e-4);
-    CHECK(s.optimizers.generator.betas == std::array<double, 2>{0.5, 0.9});
+    CHECK(learning_rate(s.optimizers.generator.options) == 1e-4);
+    CHECK(std::get<gantry::optim::AdamOptions>(s.optimizers.generator.options).betas == std::pair<double, double>{0.5, 0.9});
     CHECK(s.schedule.iterations == 20000);
     CHECK(s.schedule.steps[0].repeat == 5);
     CHECK(s.schedule.steps[1].repeat == 1);
@@ -125,8 +126,8 @@ TEST_CASE("experiment: include merges deeply - lists and scalars replace", "[con
     CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{256});  // replaced
     CHECK(s.discriminator.options.get_int_list("hidden") == std::vector<int64_t>{64, 64});
     CHECK(s.loss.options.get_number("lambda") == 5.0);
-    CHECK(s.optimizers.generator.lr == 2e-4);                          // overridden
-    CHECK(s.optimizers.generator.betas == std::array<double, 2>{0.5, 0.9});  // kept
+    CHECK(learning_rate(s.optimizers.generator.options) == 2e-4);                         // overridden
+    CHECK(std::get<gantry::optim::AdamOptions>(s.optimizers.generator.options).betas == std::pair<double, double>{0.5, 0.9});  // kept
     CHECK(s.schedule.iterations == 1000);
     CHECK(s.schedule.batch == 64);
     // A plugin directory is relative to the file that names it.
@@ -185,7 +186,7 @@ TEST_CASE("experiment: --set reaches list elements - lists and plugin names", "[
                                                 "generator.hidden=[32]", "seed=18446744073709551615",
                                                 "evaluate.stop_when.patience=1"});
     CHECK(s.schedule.steps[1].repeat == 3);
-    CHECK(s.optimizers.generator.betas == std::array<double, 2>{0.0, 0.99});
+    CHECK(std::get<gantry::optim::AdamOptions>(s.optimizers.generator.options).betas == std::pair<double, double>{0.0, 0.99});
     CHECK(s.generator.options.get_int_list("hidden") == std::vector<int64_t>{32});
     CHECK(s.seed == 18446744073709551615ULL);
     CHECK(s.evaluate.stop_when->patience == 1);
@@ -194,7 +195,7 @@ TEST_CASE("experiment: --set reaches list elements - lists and plugin names", "[
 TEST_CASE("experiment: --set appends a list element at index == size", "[config]") {
     const ExperimentSpec s = load("ring.yaml", {"schedule.steps[2]={train: generator, repeat: 2}"});
     REQUIRE(s.schedule.steps.size() == 3);
-    CHECK(s.schedule.steps[2].train == Role::generator);
+    CHECK(s.schedule.steps[2].network == Role::generator);
     CHECK(s.schedule.steps[2].repeat == 2);
 }
 
@@ -236,7 +237,8 @@ TEST_CASE("experiment: the resolved YAML loads back to the same spec and hash", 
             CHECK(again.loss.options.values() == first.loss.options.values());
             CHECK(again.plugins == first.plugins);
             CHECK(again.schedule.ema.start == 10);
-            CHECK(again.optimizers.generator.eps == first.optimizers.generator.eps);
+            CHECK(std::get<gantry::optim::AdamOptions>(again.optimizers.generator.options).eps ==
+                  std::get<gantry::optim::AdamOptions>(first.optimizers.generator.options).eps);
         }
 }
 
@@ -267,17 +269,18 @@ TEST_CASE("experiment: optimizer types keep only their own options", "[config]")
         "minimal.yaml",
         {"optimizers.generator={type: sgd, lr: 0.01, momentum: 0.9, nesterov: true}",
          "optimizers.discriminator={type: rmsprop, alpha: 0.9, schedule: {type: cosine, "
-         "final_lr: 0.1}}"});
-    CHECK(s.optimizers.generator.type == OptimizerType::sgd);
-    CHECK(s.optimizers.generator.nesterov);
-    CHECK(s.optimizers.discriminator.type == OptimizerType::rmsprop);
-    CHECK(s.optimizers.discriminator.alpha == 0.9);
-    CHECK(s.optimizers.discriminator.schedule.type == LrScheduleType::cosine);
-    CHECK(s.optimizers.discriminator.schedule.final_lr == 0.1);
+         "final_fraction: 0.1}}"});
+    REQUIRE(std::holds_alternative<gantry::optim::SGDOptions>(s.optimizers.generator.options));
+    CHECK(std::get<gantry::optim::SGDOptions>(s.optimizers.generator.options).nesterov);
+    REQUIRE(std::holds_alternative<gantry::optim::RMSpropOptions>(s.optimizers.discriminator.options));
+    CHECK(std::get<gantry::optim::RMSpropOptions>(s.optimizers.discriminator.options).alpha == 0.9);
+    CHECK(type_name(s.optimizers.discriminator.options) == std::string("rmsprop"));
+    CHECK(s.optimizers.discriminator.schedule.kind == gantry::train::LrSchedule::Kind::cosine);
+    CHECK(s.optimizers.discriminator.schedule.final_fraction == 0.1);
     CHECK_THAT(s.resolved_yaml, Catch::Contains("    type: sgd\n    lr: 0.01\n    momentum: "
                                                 "0.9\n    nesterov: true\n"));
     CHECK_THAT(s.resolved_yaml,
-               Catch::Contains("    schedule: {type: cosine, final_lr: 0.1}\n"));
+               Catch::Contains("    schedule: {type: cosine, final_fraction: 0.1}\n"));
 }
 
 TEST_CASE("experiment: path options resolve against the file that writes them - absolute in the resolved file",

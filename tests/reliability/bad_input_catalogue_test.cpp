@@ -366,8 +366,9 @@ void value_cases(std::vector<Case>& out) {
         opt(p + ".amsgrad = 2", "amsgrad: 2", {next, p + ".amsgrad"});
         opt(p + ".momentum with adam", "momentum: 0.9", {next, p + ".momentum"});
         opt(p + ".schedule type", "schedule: {type: exponential}", {next, p + ".schedule.type"});
-        opt(p + ".schedule final_lr", "schedule: {type: linear, final_lr: 2}", {next, p + ".schedule.final_lr"});
-        opt(p + ".schedule final_lr nan", "schedule: {type: linear, final_lr: .nan}", {next, p + ".schedule.final_lr"});
+        opt(p + ".schedule final_fraction", "schedule: {type: linear, final_fraction: 2}", {next, p + ".schedule.final_fraction"});
+        opt(p + ".schedule final_fraction nan", "schedule: {type: linear, final_fraction: .nan}", {next, p + ".schedule.final_fraction"});
+        opt(p + ".schedule final_lr (renamed)", "schedule: {type: linear, final_lr: 0.5}", {next, p + ".schedule.final_lr"});
     }
     // Schedule steps and EMA.
     const Line& batch = line_of("schedule.batch");

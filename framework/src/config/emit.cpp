@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The resolved experiment as canonical YAML: schema order, every default written out, numbers
-// in their shortest round-trip form. Same spec ⇒ same bytes ⇒ same config_hash.
+// in their shortest round-trip form. Same spec ⇒ same bytes ⇒ same config_hash. Framework
+// sections are written from their key tables (keys.cpp), plugin sections from the plugins'.
 #include <sstream>
 
 #include "gantry/config/experiment.hpp"
+#include "keys.hpp"
 #include "plugin_options.hpp"
 #include "values.hpp"
 
@@ -13,12 +15,6 @@ namespace {
 
 using detail::format_number;
 using detail::quote;
-
-std::string flow_numbers(const std::vector<double>& values) {
-    std::string out = "[";
-    for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + format_number(values[i]);
-    return out + "]";
-}
 
 void emit_options(std::ostream& out, const PluginSection& s, const char* indent) {
     for (const std::string& name : s.option_order)
@@ -31,38 +27,21 @@ void emit_plugin(std::ostream& out, const char* key, const PluginSection& s,
     emit_options(out, s, "  ");
 }
 
-void emit_optimizer(std::ostream& out, const char* key, const OptimizerSpec& o) {
+void emit_optimizer(std::ostream& out, const char* key, const OptimizerSpec& o, Spelling spelling) {
     out << "  " << key << ":\n";
-    out << "    type: " << to_string(o.type) << "\n";
-    out << "    lr: " << format_number(o.lr) << "\n";
-    switch (o.type) {
-        case OptimizerType::adam:
-            out << "    betas: " << flow_numbers({o.betas[0], o.betas[1]}) << "\n";
-            out << "    eps: " << format_number(o.eps) << "\n";
-            out << "    weight_decay: " << format_number(o.weight_decay) << "\n";
-            out << "    amsgrad: " << (o.amsgrad ? "true" : "false") << "\n";
-            break;
-        case OptimizerType::sgd:
-            out << "    momentum: " << format_number(o.momentum) << "\n";
-            out << "    nesterov: " << (o.nesterov ? "true" : "false") << "\n";
-            out << "    weight_decay: " << format_number(o.weight_decay) << "\n";
-            break;
-        case OptimizerType::rmsprop:
-            out << "    alpha: " << format_number(o.alpha) << "\n";
-            out << "    eps: " << format_number(o.eps) << "\n";
-            out << "    momentum: " << format_number(o.momentum) << "\n";
-            out << "    weight_decay: " << format_number(o.weight_decay) << "\n";
-            break;
-    }
-    out << "    schedule: {type: " << to_string(o.schedule.type);
-    if (o.schedule.type != LrScheduleType::constant)
-        out << ", final_lr: " << format_number(o.schedule.final_lr);
-    out << "}\n";
+    out << "    type: " << type_name(o.options) << "\n";
+    std::visit([&](const auto& options) {
+        out << detail::block(detail::emit_keys(detail::keys_of(options), options, spelling), "    ");
+    }, o.options);
+    out << "    schedule: " << detail::flow(detail::emit_keys(detail::lr_schedule_keys(), o.schedule, spelling))
+        << "\n";
 }
 
 }  // namespace
 
-std::string to_yaml(const ExperimentSpec& spec) {
+std::string to_yaml(const ExperimentSpec& spec, Spelling spelling) {
+    using detail::emit_keys;
+    using detail::flow;
     std::ostringstream out;
     out << "experiment: " << quote(spec.experiment) << "\n";
     out << "seed: " << spec.seed << "\n";
@@ -78,22 +57,20 @@ std::string to_yaml(const ExperimentSpec& spec) {
                 "  pack: " + std::to_string(spec.discriminator.pack) + "\n");
     emit_plugin(out, "loss", spec.loss, "");
     out << "optimizers:\n";
-    emit_optimizer(out, "generator", spec.optimizers.generator);
-    emit_optimizer(out, "discriminator", spec.optimizers.discriminator);
+    emit_optimizer(out, "generator", spec.optimizers.generator, spelling);
+    emit_optimizer(out, "discriminator", spec.optimizers.discriminator, spelling);
 
     const Schedule& s = spec.schedule;
     out << "schedule:\n";
-    out << "  iterations: " << s.iterations << "\n";
-    out << "  batch: " << s.batch << "\n";
+    out << detail::block(emit_keys(detail::schedule_keys(), s, spelling), "  ");
     out << "  steps:\n";
-    for (const Step& step : s.steps)
-        out << "    - {train: " << to_string(step.train) << ", repeat: " << step.repeat << "}\n";
-    out << "  ema: {decay: " << format_number(s.ema.decay) << ", start: " << s.ema.start << "}\n";
+    for (const train::Step& step : s.steps)
+        out << "    - " << flow(emit_keys(detail::step_keys(), step, spelling)) << "\n";
+    out << "  ema: " << flow(emit_keys(detail::ema_keys(), s.ema, spelling)) << "\n";
 
     const Evaluate& e = spec.evaluate;
     out << "evaluate:\n";
-    out << "  every: " << e.every << "\n";
-    out << "  samples: " << e.samples << "\n";
+    out << detail::block(emit_keys(detail::evaluate_keys(), e, spelling), "  ");
     out << "  metrics: [";
     for (size_t i = 0; i < e.metrics.size(); ++i) out << (i ? ", " : "") << quote(e.metrics[i]);
     out << "]\n";
@@ -112,11 +89,14 @@ std::string to_yaml(const ExperimentSpec& spec) {
             emit_options(out, section, "      ");
         }
     }
-    out << "log: {every: " << spec.log.every << "}\n";
-    out << "samples: {every: " << spec.samples.every << ", grid: " << spec.samples.grid << "}\n";
-    out << "checkpoint: {every: " << spec.checkpoint.every << ", keep: " << spec.checkpoint.keep
-        << "}\n";
+    out << "log: " << flow(emit_keys(detail::log_keys(), spec.log, spelling)) << "\n";
+    out << "samples: " << flow(emit_keys(detail::samples_keys(), spec.samples, spelling)) << "\n";
+    out << "checkpoint: " << flow(emit_keys(detail::checkpoint_keys(), spec.checkpoint, spelling)) << "\n";
     return out.str();
+}
+
+std::string config_hash(const ExperimentSpec& spec) {
+    return fnv1a_hex(to_yaml(spec, Spelling::v1));
 }
 
 std::string fnv1a_hex(std::string_view text) {

@@ -8,6 +8,7 @@
 
 #include "gantry/config/document.hpp"
 #include "gantry/config/suggest.hpp"
+#include "keys.hpp"
 #include "plugin_options.hpp"
 #include "section.hpp"
 #include "values.hpp"
@@ -33,8 +34,8 @@ std::string list_names(const std::vector<std::string>& names) {
 
 class SchemaReader {
 public:
-    SchemaReader(Diagnostics& d, const CatalogProvider& provider, std::string base_dir)
-        : d_(d), provider_(provider), base_dir_(std::move(base_dir)) {}
+    SchemaReader(Diagnostics& d, const CatalogProvider& provider, std::string base_dir, Spelling accept)
+        : d_(d), provider_(provider), base_dir_(std::move(base_dir)), accept_(accept) {}
 
     void read(const Node& root, ExperimentSpec& spec) {
         Section top(&root, "", d_, root.mark);
@@ -56,17 +57,9 @@ public:
         read_optimizers(top, spec.optimizers);
         read_schedule(top, spec.schedule);
         read_evaluate(top, spec.evaluate, spec);
-        Section log(top.take("log"), "log", d_, top.mark());
-        log.integer("every", spec.log.every, at_least(1));
-        log.finish();
-        Section samples(top.take("samples"), "samples", d_, top.mark());
-        samples.integer("every", spec.samples.every, at_least(0));
-        samples.integer("grid", spec.samples.grid, at_least(1));
-        samples.finish();
-        Section ckpt(top.take("checkpoint"), "checkpoint", d_, top.mark());
-        ckpt.integer("every", spec.checkpoint.every, at_least(0));
-        ckpt.integer("keep", spec.checkpoint.keep, at_least(1));
-        ckpt.finish();
+        read_section(top, "log", detail::log_keys(), spec.log);
+        read_section(top, "samples", detail::samples_keys(), spec.samples);
+        read_section(top, "checkpoint", detail::checkpoint_keys(), spec.checkpoint);
         top.finish();
         cross_checks(root, spec);
     }
@@ -162,6 +155,33 @@ private:
         return s;
     }
 
+    /// A section of scalar keys only, read from its table.
+    template <typename S>
+    void read_section(Section& parent, const std::string& key, std::span<const detail::Key<S>> keys, S& out) {
+        Section s(parent.take(key), parent.child(key), d_, parent.mark());
+        read_keys(s, keys, out);
+        finish(s, keys, out);
+    }
+
+    template <typename S>
+    void read_keys(Section& s, std::span<const detail::Key<S>> keys, S& out) {
+        detail::read_keys(s, keys, out, accept_);
+    }
+
+    /// Reports the keys nobody took: renamed and inapplicable ones with their own message, the
+    /// rest with a suggestion (`other` may explain a key first, e.g. one of another optimizer).
+    template <typename S, typename Other>
+    void finish(Section& s, std::span<const detail::Key<S>> keys, const S& values, Other other) {
+        s.finish([&](const std::string& k) {
+            std::string why = detail::explain_key(keys, values, k);
+            return why.empty() ? other(k) : why;
+        });
+    }
+    template <typename S>
+    void finish(Section& s, std::span<const detail::Key<S>> keys, const S& values) {
+        finish(s, keys, values, [](const std::string&) { return std::string{}; });
+    }
+
     void read_optimizers(Section& top, Optimizers& out) {
         Section s(top.take("optimizers"), "optimizers", d_, top.mark());
         read_optimizer(s, "generator", out.generator);
@@ -171,70 +191,28 @@ private:
 
     void read_optimizer(Section& parent, const std::string& key, OptimizerSpec& out) {
         Section s(parent.take(key), parent.child(key), d_, parent.mark());
-        std::string type = "adam";
-        s.string("type", type, {"adam", "sgd", "rmsprop"});
-        out.type = type == "sgd" ? OptimizerType::sgd
-                   : type == "rmsprop" ? OptimizerType::rmsprop
-                                       : OptimizerType::adam;
-        s.number("lr", out.lr, above(0));
-        s.number("weight_decay", out.weight_decay, at_least(0));
-        std::vector<std::string> own{"type", "lr", "weight_decay", "schedule"};
-        if (out.type == OptimizerType::adam) {
-            if (const Node* n = s.take("betas")) read_betas(*n, s.child("betas"), out);
-            s.number("eps", out.eps, above(0));
-            s.boolean("amsgrad", out.amsgrad);
-            own.insert(own.end(), {"betas", "eps", "amsgrad"});
-        } else if (out.type == OptimizerType::sgd) {
-            s.number("momentum", out.momentum, at_least(0));
-            s.boolean("nesterov", out.nesterov);
-            own.insert(own.end(), {"momentum", "nesterov"});
-            // PyTorch refuses Nesterov without momentum: it would silently be plain SGD.
-            if (out.nesterov && out.momentum == 0)
-                d_.add(s.mark(), s.child("nesterov"), "nesterov needs momentum > 0");
-        } else {
-            s.number("alpha", out.alpha, Range{0, 1, false, true});
-            s.number("eps", out.eps, above(0));
-            s.number("momentum", out.momentum, at_least(0));
-            own.insert(own.end(), {"alpha", "eps", "momentum"});
-        }
-        read_lr_schedule(s, out.schedule);
-        static const std::vector<std::string> kAll{"betas", "eps",      "amsgrad", "momentum",
-                                                   "nesterov", "alpha"};
+        std::string type = detail::optimizer_keys()[0].default_value;
+        s.string("type", type, {std::begin(detail::kOptimizerTypes), std::end(detail::kOptimizerTypes)});
+        out.options = detail::optimizer_options(type);
+        // The keys of every type: one of another type is refused as such, not as a typo.
+        std::vector<std::string> own{"type"}, all;
+        std::visit([&](auto& options) {
+            for (const auto& k : detail::keys_of(options)) own.push_back(k.name);
+            read_keys(s, detail::keys_of(options), options);
+        }, out.options);
+        own.push_back("schedule");
+        for (const char* each : detail::kOptimizerTypes)
+            std::visit([&](const auto& o) { for (const auto& k : detail::keys_of(o)) all.push_back(k.name); },
+                       detail::optimizer_options(each));
+        // PyTorch refuses Nesterov without momentum: it would silently be plain SGD.
+        if (const auto* sgd = std::get_if<optim::SGDOptions>(&out.options); sgd && sgd->nesterov && sgd->momentum == 0)
+            d_.add(s.mark(), s.child("nesterov"), "nesterov needs momentum > 0");
+        Section schedule(s.take("schedule"), s.child("schedule"), d_, s.mark());
+        read_keys(schedule, detail::lr_schedule_keys(), out.schedule);
+        finish(schedule, detail::lr_schedule_keys(), out.schedule);
         s.finish([&](const std::string& k) {
-            if (std::find(kAll.begin(), kAll.end(), k) == kAll.end()) return std::string{};
-            return "'" + k + "' is not an option of " + type + " (its options: " +
-                   list_names(own) + ")";
-        });
-    }
-
-    void read_betas(const Node& n, const std::string& path, OptimizerSpec& out) {
-        const Range unit{0, 1, false, true};
-        auto betas = detail::read_list<double>(
-            n, path, d_, "a list [beta1, beta2]",
-            [&](const Node& item, const std::string& p) {
-                return detail::read_number(item, p, d_, unit);
-            });
-        if (!betas) return;
-        if (betas->size() != 2) {
-            d_.add(n.mark, path,
-                   "expected two values [beta1, beta2], got " + std::to_string(betas->size()));
-            return;
-        }
-        out.betas = {(*betas)[0], (*betas)[1]};
-    }
-
-    void read_lr_schedule(Section& parent, LrSchedule& out) {
-        Section s(parent.take("schedule"), parent.child("schedule"), d_, parent.mark());
-        std::string type = "constant";
-        s.string("type", type, {"constant", "linear", "cosine"});
-        out.type = type == "linear"   ? LrScheduleType::linear
-                   : type == "cosine" ? LrScheduleType::cosine
-                                      : LrScheduleType::constant;
-        if (out.type != LrScheduleType::constant)
-            s.number("final_lr", out.final_lr, Range{0, 1});
-        s.finish([&](const std::string& k) {
-            return k == "final_lr" ? std::string("'final_lr' has no effect with type constant")
-                                   : std::string{};
+            if (std::find(all.begin(), all.end(), k) == all.end()) return std::string{};
+            return "'" + k + "' is not an option of " + type + " (its options: " + list_names(own) + ")";
         });
     }
 
@@ -243,15 +221,14 @@ private:
         Section s(node, "schedule", d_, top.mark());
         if (!node)
             top.missing("schedule", "at least schedule.iterations");
-        else if (!s.take("iterations") && (s.present() || node->is_null()))
-            s.missing("iterations", "how many times to run the steps");
-        s.integer("iterations", out.iterations, at_least(1));
-        s.integer("batch", out.batch, at_least(1));
-        if (const Node* steps = s.take("steps"))
-            read_steps(*steps, out);
-        else
-            out.steps = {{Role::discriminator, 1}, {Role::generator, 1}};
-        if (const Node* ema = s.take("ema")) read_ema(*ema, out.ema);
+        else if (node->is_null())
+            s.missing("iterations", detail::schedule_keys()[0].doc);
+        read_keys(s, detail::schedule_keys(), out);
+        Diagnostics table;
+        const Node* steps = s.take("steps");
+        read_steps(steps ? *steps : parse_yaml(detail::schedule_keys()[2].default_value, "<default>", table), out);
+        const Node* ema = s.take("ema");
+        read_ema(ema ? *ema : parse_yaml(detail::schedule_keys()[3].default_value, "<default>", table), out.ema);
         s.finish();
     }
 
@@ -270,21 +247,17 @@ private:
         for (size_t i = 0; i < n.items.size(); ++i) {
             const std::string path = "schedule.steps[" + std::to_string(i) + "]";
             Section step(&n.items[i], path, d_, n.mark);
-            Step out_step;
-            std::string train;
-            if (!step.take("train") && step.present())
-                step.missing("train", "discriminator or generator");
-            step.string("train", train, {"discriminator", "generator"});
-            out_step.train = train == "generator" ? Role::generator : Role::discriminator;
-            step.integer("repeat", out_step.repeat, at_least(1));
-            step.finish();
-            if (train.empty()) all_read = false;
+            train::Step out_step;
+            const size_t before = d_.size();
+            read_keys(step, detail::step_keys(), out_step);
+            if (!step.present() || d_.size() != before) all_read = false;
+            finish(step, detail::step_keys(), out_step);
             out.steps.push_back(out_step);
         }
         if (!all_read) return;
         for (Role role : {Role::discriminator, Role::generator}) {
             const bool trained = std::any_of(out.steps.begin(), out.steps.end(),
-                                             [&](const Step& s) { return s.train == role; });
+                                             [&](const train::Step& s) { return s.network == role; });
             if (!trained)
                 d_.add(n.mark, "schedule.steps",
                        std::string("the ") + to_string(role) + " is never trained",
@@ -292,26 +265,22 @@ private:
         }
     }
 
+    /// `ema: 0.999` is short for `ema: {decay: 0.999}`.
     void read_ema(const Node& n, Ema& out) {
-        auto decay = [&](const Node& v, const std::string& path) {
-            auto x = detail::read_number(v, path, d_, Range{0, 1, false, true});
-            if (x) out.decay = *x;
-        };
         if (n.is_mapping()) {
             Section s(&n, "schedule.ema", d_, n.mark);
-            if (const Node* v = s.take("decay")) decay(*v, "schedule.ema.decay");
-            else s.missing("decay", "0 = off, else in (0, 1), e.g. 0.999");
-            s.integer("start", out.start, at_least(0));
-            s.finish();
-        } else {
-            decay(n, "schedule.ema");
+            read_keys(s, detail::ema_keys(), out);
+            finish(s, detail::ema_keys(), out);
+            return;
         }
+        if (auto v = detail::read_as<double>(n, "schedule.ema", detail::ema_keys()[0].range, d_)) out.decay = *v;
+        Section rest(nullptr, "schedule.ema", d_, n.mark);
+        read_keys(rest, detail::ema_keys().subspan(1), out);
     }
 
     void read_evaluate(Section& top, Evaluate& out, ExperimentSpec& spec) {
         Section s(top.take("evaluate"), "evaluate", d_, top.mark());
-        s.integer("every", out.every, at_least(0));
-        s.integer("samples", out.samples, at_least(1));
+        read_keys(s, detail::evaluate_keys(), out);
         if (const Node* n = s.take("metrics")) read_metrics(*n, out, spec);
         if (const Node* n = s.take("stop_when")) read_stop_when(*n, out);
         if (const Node* n = s.take("options")) read_metric_options(*n, out, spec);
@@ -458,6 +427,7 @@ private:
     const CatalogProvider& provider_;
     const PluginCatalog* catalog_ = nullptr;
     std::string base_dir_;
+    Spelling accept_;
 };
 
 // `--set loss.plugin=hinge` on a file written for wgan_gp: the file's options belong to the old
@@ -485,7 +455,7 @@ void forget_options_of_replaced_plugin(Node& root, const std::string& assignment
 
 ExperimentSpec resolve(Node root, const std::string& file,
                        const std::vector<std::string>& overrides, const CatalogProvider& catalog,
-                       Diagnostics& d) {
+                       Diagnostics& d, Spelling accept = Spelling::current) {
     ExperimentSpec spec;
     spec.source_file = file;
     spec.base_dir = fs::absolute(fs::path(file)).parent_path().lexically_normal().string();
@@ -500,10 +470,10 @@ ExperimentSpec resolve(Node root, const std::string& file,
         forget_options_of_replaced_plugin(root, o);
         apply_override(root, o, d);
     }
-    if (root.is_mapping()) SchemaReader(d, catalog, spec.base_dir).read(root, spec);
+    if (root.is_mapping()) SchemaReader(d, catalog, spec.base_dir, accept).read(root, spec);
     d.throw_if_any();
     spec.resolved_yaml = to_yaml(spec);
-    spec.config_hash = fnv1a_hex(spec.resolved_yaml);
+    spec.config_hash = config_hash(spec);
     return spec;
 }
 
@@ -514,10 +484,10 @@ static CatalogProvider fixed(const PluginCatalog* catalog) {
 }
 
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& overrides,
-                               const CatalogProvider& catalog) {
+                               const CatalogProvider& catalog, Spelling accept) {
     Diagnostics d;
     Node root = load_composed(path, d);
-    return resolve(std::move(root), path, overrides, catalog, d);
+    return resolve(std::move(root), path, overrides, catalog, d, accept);
 }
 
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& overrides,
@@ -533,22 +503,12 @@ ExperimentSpec parse_experiment(std::string_view text, const std::string& file,
     return resolve(std::move(root), file, overrides, fixed(catalog), d);
 }
 
-const char* to_string(OptimizerType type) {
-    switch (type) {
-        case OptimizerType::adam: return "adam";
-        case OptimizerType::sgd: return "sgd";
-        case OptimizerType::rmsprop: return "rmsprop";
-    }
-    return "adam";
+const char* type_name(const OptimizerOptions& options) {
+    return detail::kOptimizerTypes[options.index()];
 }
 
-const char* to_string(LrScheduleType type) {
-    switch (type) {
-        case LrScheduleType::constant: return "constant";
-        case LrScheduleType::linear: return "linear";
-        case LrScheduleType::cosine: return "cosine";
-    }
-    return "constant";
+double learning_rate(const OptimizerOptions& options) {
+    return std::visit([](const auto& o) { return o.lr; }, options);
 }
 
 }  // namespace gantry::config

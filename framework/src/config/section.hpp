@@ -38,6 +38,11 @@ public:
         return node_ ? node_->find(key) : nullptr;
     }
 
+    /// Whether the mapping has `key`, without taking it.
+    bool has(const std::string& key) const { return node_ && node_->find(key); }
+
+    Diagnostics& diagnostics() { return d_; }
+
     /// Marks a key as belonging here without reading it.
     void know(const std::string& key) { known_.push_back(key); }
 

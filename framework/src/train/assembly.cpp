@@ -7,12 +7,10 @@
 #include "gantry/error.hpp"
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
-#include "gantry/optim/adam.hpp"
-#include "gantry/optim/rmsprop.hpp"
-#include "gantry/optim/sgd.hpp"
 #include "gantry/plugin/host.hpp"
 #include "gantry/random.hpp"
 #include "gantry/train/host_catalog.hpp"
+#include "gantry/train/optimizers.hpp"
 #include "gantry/train/run.hpp"
 
 namespace gantry::train {
@@ -21,39 +19,6 @@ namespace {
 
 /// The run seed's stream that initialises the networks (the trainer and the outputs have theirs).
 constexpr uint64_t kInitStream = 3;
-
-std::unique_ptr<optim::Optimizer> make_optimizer(const config::OptimizerSpec& o,
-                                                 std::vector<Tensor> params) {
-    switch (o.type) {
-        case config::OptimizerType::adam:
-            return std::make_unique<optim::Adam>(
-                std::move(params), optim::AdamOptions{.lr = o.lr,
-                                                      .betas = {o.betas[0], o.betas[1]},
-                                                      .eps = o.eps,
-                                                      .weight_decay = o.weight_decay,
-                                                      .amsgrad = o.amsgrad});
-        case config::OptimizerType::sgd:
-            return std::make_unique<optim::SGD>(
-                std::move(params), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum,
-                                                     .nesterov = o.nesterov,
-                                                     .weight_decay = o.weight_decay});
-        case config::OptimizerType::rmsprop:
-            return std::make_unique<optim::RMSprop>(
-                std::move(params), optim::RMSpropOptions{.lr = o.lr, .alpha = o.alpha, .eps = o.eps,
-                                                         .weight_decay = o.weight_decay,
-                                                         .momentum = o.momentum});
-    }
-    throw Error("unknown optimizer type");
-}
-
-LrSchedule lr_schedule(const config::LrSchedule& s) {
-    LrSchedule out;
-    out.kind = s.type == config::LrScheduleType::linear   ? LrSchedule::Kind::linear
-               : s.type == config::LrScheduleType::cosine ? LrSchedule::Kind::cosine
-                                                          : LrSchedule::Kind::constant;
-    out.final_fraction = s.final_lr;
-    return out;
-}
 
 bool has_batch_norm(nn::Module& m) {
     bool found = false;
@@ -110,15 +75,14 @@ TrainerOptions trainer_options(const config::ExperimentSpec& spec) {
     TrainerOptions options;
     options.iterations = spec.schedule.iterations;
     options.batch = spec.schedule.batch;
-    options.steps.clear();
-    for (const config::Step& s : spec.schedule.steps) options.steps.push_back({s.train, s.repeat});
+    options.steps = spec.schedule.steps;
     options.latent = spec.generator.latent;
     options.pack = spec.discriminator.pack;
     options.ema_decay = spec.schedule.ema.decay;
     options.ema_start = spec.schedule.ema.start;
     options.seed = spec.seed;
-    options.generator_lr = lr_schedule(spec.optimizers.generator.schedule);
-    options.discriminator_lr = lr_schedule(spec.optimizers.discriminator.schedule);
+    options.generator_lr = spec.optimizers.generator.schedule;
+    options.discriminator_lr = spec.optimizers.discriminator.schedule;
     return options;
 }
 

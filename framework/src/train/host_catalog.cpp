@@ -52,11 +52,14 @@ void open_session(PluginSession& session, const std::vector<std::string>& dirs) 
 
 config::ExperimentSpec resolve_experiment(const std::string& file,
                                           const std::vector<std::string>& overrides,
-                                          PluginSession& session) {
-    return config::load_experiment(file, overrides, [&](const std::vector<std::string>& dirs) {
-        open_session(session, dirs);
-        return session.catalog.get();
-    });
+                                          PluginSession& session, config::Spelling accept) {
+    return config::load_experiment(
+        file, overrides,
+        [&](const std::vector<std::string>& dirs) {
+            open_session(session, dirs);
+            return session.catalog.get();
+        },
+        accept);
 }
 
 config::ExperimentSpec PluginSessions::resolve(const std::string& file, const std::vector<std::string>& overrides) {

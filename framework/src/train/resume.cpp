@@ -106,8 +106,8 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
         if (found->fell_back) observer.note("warning: " + found->note);
         check_may_continue(spec, saved, io::json_fields(found->data.metadata_json, found->path.string()),
                            allow_inexact);
-        const bool decays = spec.optimizers.generator.schedule.type != config::LrScheduleType::constant ||
-                            spec.optimizers.discriminator.schedule.type != config::LrScheduleType::constant;
+        const bool decays = spec.optimizers.generator.schedule.kind != LrSchedule::Kind::constant ||
+                            spec.optimizers.discriminator.schedule.kind != LrSchedule::Kind::constant;
         if (decays && saved.schedule.iterations != spec.schedule.iterations)
             observer.note("warning: the learning-rate schedule decays to its final rate at the last "
                           "iteration, now " + std::to_string(spec.schedule.iterations) + " instead of " +

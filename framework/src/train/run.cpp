@@ -61,12 +61,14 @@ Experiments resolve_request(const RunRequest& request, PluginSession& plugins) {
     if (!request.resume_dir.empty()) {
         GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "--resume ", request.resume_dir,
                         ": no experiment.yaml there; is it a Gantry run directory?");
-        e.saved = resolve_experiment(saved_file.string(), {}, plugins);
+        e.saved = resolve_experiment(saved_file.string(), {}, plugins, config::Spelling::v1);
     }
     // `--resume DIR --set schedule.iterations=N` without a FILE applies the overrides to the
     // run's own experiment.yaml; resume() then judges whether the run may continue under them.
+    // A run's own experiment.yaml may spell keys as the version that wrote it did (v1 names).
     if (!request.experiment_file.empty()) e.now = resolve_experiment(request.experiment_file, request.overrides, plugins);
-    else if (!request.overrides.empty()) e.now = resolve_experiment(saved_file.string(), request.overrides, plugins);
+    else if (!request.overrides.empty())
+        e.now = resolve_experiment(saved_file.string(), request.overrides, plugins, config::Spelling::v1);
     else e.now = e.saved;
     return e;
 }

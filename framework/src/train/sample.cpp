@@ -62,7 +62,7 @@ SampleResult sample_from_run(const SampleRequest& request) {
     GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "gantry sample: ", request.run_dir,
                     " has no experiment.yaml; is it a Gantry run directory?");
     PluginSession plugins;
-    const config::ExperimentSpec spec = resolve_experiment(saved_file.string(), {}, plugins);
+    const config::ExperimentSpec spec = resolve_experiment(saved_file.string(), {}, plugins, config::Spelling::v1);
     set_num_threads(static_cast<int>(spec.threads));
     Assembly run = assemble(spec, plugins);
     std::optional<io::FoundCheckpoint> found = io::find_latest_good(run_dir / "checkpoints");

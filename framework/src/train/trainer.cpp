@@ -58,16 +58,6 @@ void check_stepped_weights(const std::vector<Tensor>& params, int64_t iteration,
 
 }  // namespace
 
-double LrSchedule::at(double base_lr, int64_t iteration, int64_t iterations) const {
-    if (kind == Kind::constant || iterations <= 1) return base_lr;
-    const double progress = std::min(1.0, static_cast<double>(iteration) /
-                                              static_cast<double>(iterations - 1));
-    const double floor = final_fraction * base_lr;
-    if (kind == Kind::linear) return base_lr + (floor - base_lr) * progress;
-    constexpr double kPi = 3.141592653589793;
-    return floor + (base_lr - floor) * 0.5 * (1.0 + std::cos(kPi * progress));
-}
-
 Trainer::Trainer(TrainerOptions options, TrainerParts parts)
     : options_(std::move(options)),
       parts_(std::move(parts)),

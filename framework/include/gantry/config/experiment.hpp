@@ -13,13 +13,19 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
+#include <variant>
 #include <string>
 #include <vector>
 
 #include "gantry/architecture.hpp"
 #include "gantry/config/catalog.hpp"
 #include "gantry/config/diagnostics.hpp"
+#include "gantry/optim/adam.hpp"
+#include "gantry/optim/rmsprop.hpp"
+#include "gantry/optim/sgd.hpp"
 #include "gantry/plugin/options.hpp"
+#include "gantry/train/schedule.hpp"
 
 namespace gantry::config {
 
@@ -41,34 +47,21 @@ struct DiscriminatorSection : PluginSection {
     int64_t pack = 1;
 };
 
-enum class OptimizerType { adam, sgd, rmsprop };
-enum class LrScheduleType { constant, linear, cosine };
+/// Which optimizer and its options: the alternative is the `type` key, each options struct is
+/// filled from its type's key table (framework/src/config/keys.cpp). The framework sections below
+/// are filled by the reader; their defaults live in those tables, not in these structs.
+using OptimizerOptions = std::variant<optim::AdamOptions, optim::SGDOptions, optim::RMSpropOptions>;
 
-/// Learning rate over the run: lr at iteration 0, lr * final_lr at the last iteration.
-struct LrSchedule {
-    LrScheduleType type = LrScheduleType::constant;
-    /// Fraction of lr reached at the last iteration (linear, cosine).
-    double final_lr = 0.0;
-};
-
-/// PyTorch's optimizer options; the fields a type does not use keep their defaults.
 struct OptimizerSpec {
-    OptimizerType type = OptimizerType::adam;
-    double lr = 2e-4;
-    std::array<double, 2> betas{0.5, 0.999};  // adam
-    double eps = 1e-8;                        // adam, rmsprop
-    double weight_decay = 0.0;
-    bool amsgrad = false;                     // adam
-    double momentum = 0.0;                    // sgd, rmsprop
-    bool nesterov = false;                    // sgd
-    double alpha = 0.99;                      // rmsprop
-    LrSchedule schedule;
+    OptimizerOptions options;
+    /// The learning rate over the run (`schedule:` of the optimizer).
+    train::LrSchedule schedule;
 };
 
-struct Step {
-    Role train = Role::discriminator;
-    int64_t repeat = 1;
-};
+/// "adam", "sgd" or "rmsprop".
+const char* type_name(const OptimizerOptions& options);
+/// The base learning rate of any type.
+double learning_rate(const OptimizerOptions& options);
 
 /// Exponential moving average of the generator's weights; decay 0 = off.
 struct Ema {
@@ -79,13 +72,11 @@ struct Ema {
 
 struct Schedule {
     int64_t iterations = 0;
-    int64_t batch = 64;
-    std::vector<Step> steps;
+    int64_t batch = 0;
+    std::vector<train::Step> steps;
     Ema ema;
 };
 
-/// Early stop: stop once `metric` has been >= at_least (or <= at_most) for `patience`
-/// evaluations in a row.
 struct StopWhen {
     std::string metric;
     std::optional<double> at_least;
@@ -95,8 +86,8 @@ struct StopWhen {
 
 struct Evaluate {
     /// Iterations between evaluations; 0 = only at the end.
-    int64_t every = 1000;
-    int64_t samples = 2500;
+    int64_t every = 0;
+    int64_t samples = 0;
     std::vector<std::string> metrics;
     std::optional<StopWhen> stop_when;
     /// `evaluate.options`: the options of metric plugins the file sets, one section per plugin
@@ -110,17 +101,17 @@ struct Optimizers {
 };
 
 struct Log {
-    int64_t every = 50;
+    int64_t every = 0;
 };
 
 struct Samples {
-    int64_t every = 1000;
-    int64_t grid = 64;
+    int64_t every = 0;
+    int64_t grid = 0;
 };
 
 struct Checkpoint {
-    int64_t every = 1000;
-    int64_t keep = 2;
+    int64_t every = 0;
+    int64_t keep = 0;
 };
 
 struct ExperimentSpec {
@@ -148,9 +139,14 @@ struct ExperimentSpec {
     std::string base_dir;
     /// The whole resolved experiment as YAML, keys in schema order: loading it gives this spec.
     std::string resolved_yaml;
-    /// FNV-1a 64 of resolved_yaml, 16 hex digits: identifies the configuration.
+    /// Identifies the configuration: config_hash(*this), 16 hex digits.
     std::string config_hash;
 };
+
+/// The spelling of renamed keys (docs/configuration.md, "The configuration's identity"):
+/// `current`, or that of hash format v1. Emitting with v1 gives the text the hash is taken over;
+/// reading with v1 also accepts the v1 names (a run's own experiment.yaml written before a rename).
+enum class Spelling { current, v1 };
 
 /// Loads, checks and resolves an experiment file. `overrides` are "key.path=value" strings
 /// applied after includes. Without a catalogue (nullptr) plugin names and options are only
@@ -166,20 +162,51 @@ using CatalogProvider =
     std::function<const PluginCatalog*(const std::vector<std::string>& plugin_dirs)>;
 
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& overrides,
-                               const CatalogProvider& catalog);
+                               const CatalogProvider& catalog, Spelling accept = Spelling::current);
 
 /// As load_experiment, for YAML text; `file` names it in messages and anchors relative paths.
 ExperimentSpec parse_experiment(std::string_view text, const std::string& file,
                                 const std::vector<std::string>& overrides = {},
                                 const PluginCatalog* catalog = nullptr);
 
-/// The canonical YAML of a spec (what resolved_yaml holds).
-std::string to_yaml(const ExperimentSpec& spec);
+/// The canonical YAML of a spec (what resolved_yaml holds, with Spelling::current).
+std::string to_yaml(const ExperimentSpec& spec, Spelling spelling = Spelling::current);
+
+/// FNV-1a 64 of to_yaml(spec, Spelling::v1), 16 hex digits: a configuration's identity does not
+/// change when a key is renamed (sweeps key their run directories by it).
+std::string config_hash(const ExperimentSpec& spec);
 
 /// FNV-1a 64 of `text` as 16 lower-case hex digits.
 std::string fnv1a_hex(std::string_view text);
 
-const char* to_string(OptimizerType type);
-const char* to_string(LrScheduleType type);
+/// One key of a framework section's table (framework/src/config/keys.cpp), for the docs' key
+/// tables and for tests.
+struct KeyDoc {
+    /// "adam", "lr_schedule", "step", "log", ...
+    std::string table;
+    /// Where the table's section is ("optimizers.<network>.schedule").
+    std::string path;
+    std::string name;
+    /// "integer", "number", "boolean", "two numbers", "constant | linear | cosine"; "" for a
+    /// structured key (a list or a sub-section read by its own code).
+    std::string type;
+    /// YAML text; nullopt = required (or, for a structured key, absent by default).
+    std::optional<std::string> default_value;
+    double lo = 0, hi = 0;
+    bool lo_open = false, hi_open = false;
+    /// " >= 1", " in [0, 1)", "".
+    std::string range;
+    std::string doc;
+    /// When the key applies, in words ("type linear or cosine"); empty = always.
+    std::string only_with;
+    /// Its name in hash format v1 when it has been renamed since.
+    std::string v1_name;
+};
+
+std::vector<KeyDoc> framework_keys();
+
+/// The Markdown table of one key table (`KeyDoc::table`): docs/configuration.md holds each one,
+/// and a test fails when they differ.
+std::string key_table_markdown(const std::string& table);
 
 }  // namespace gantry::config

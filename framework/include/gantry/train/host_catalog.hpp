@@ -34,9 +34,11 @@ struct PluginSession {
 
 /// Loads, checks and resolves an experiment file against the real plugins (their names and
 /// option tables); `session` keeps the host for creating them. Throws ConfigError / PluginError.
+/// `accept` = Spelling::v1 for a run's own experiment.yaml (which may predate a key's rename).
 config::ExperimentSpec resolve_experiment(const std::string& file,
                                           const std::vector<std::string>& overrides,
-                                          PluginSession& session);
+                                          PluginSession& session,
+                                          config::Spelling accept = config::Spelling::current);
 
 /// Sessions shared by many experiments (the runs of a sweep): one scan of the plugin directories
 /// per distinct `plugins:` list, instead of one per experiment.

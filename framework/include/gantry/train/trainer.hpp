@@ -21,6 +21,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/random.hpp"
 #include "gantry/serialize.hpp"
+#include "gantry/train/schedule.hpp"
 
 namespace gantry {
 namespace nn {
@@ -32,19 +33,6 @@ class Optimizer;
 }  // namespace gantry
 
 namespace gantry::train {
-
-struct Step {
-    Role network = Role::discriminator;
-    int64_t repeat = 1;
-};
-
-/// Learning rate as a function of the iteration: constant, or decaying linearly or along a half
-/// cosine from the base rate to final_fraction * base at the last iteration.
-struct LrSchedule {
-    enum class Kind { constant, linear, cosine } kind = Kind::constant;
-    double final_fraction = 0.0;
-    double at(double base_lr, int64_t iteration, int64_t iterations) const;
-};
 
 struct TrainerOptions {
     int64_t iterations = 1;
