@@ -105,6 +105,12 @@ TEST_CASE("plugin host: scans a directory of good plugins into a catalogue", "[p
     CHECK(host.names(Kind::dataset) == std::vector<std::string>{"good_dataset"});
     CHECK(host.names(Kind::metric).empty());
     CHECK(host.skipped().empty());
+
+    // The host is the experiment checker's catalogue itself: the same PluginInfo, no copy.
+    const Catalog& catalog = host;
+    CHECK(catalog.find(Kind::loss, "good_loss") == loss);
+    CHECK(catalog.names(Kind::dataset) == std::vector<std::string>{"good_dataset"});
+    CHECK(catalog.unusable_library("good_loss").empty());
 }
 
 TEST_CASE("plugin host: copies the option table into C++ values", "[plugin]") {
@@ -301,6 +307,10 @@ TEST_CASE("plugin host: a file that is not a library", "[plugin]") {
         REQUIRE(host.skipped().size() == 1);
         CHECK_THAT(host.skipped()[0].path, Contains("libgantry_fake.so"));
         CHECK_THAT(host.skipped()[0].reason, Contains("not an ELF file"));
+        // What the experiment checker says for `plugin: fake` (exit 3, not an unknown name).
+        CHECK_THAT(host.unusable_library("fake"),
+                   Contains("libgantry_fake.so: not a shared library") && Contains("not an ELF file"));
+        CHECK(host.unusable_library("fak").empty());
     }
     SECTION("is an error naming the file when named explicitly") {
         const std::vector<std::string> file{library("not_a_library", "fake")};

@@ -11,13 +11,11 @@
 
 #include "gantry/architecture.hpp"
 #include "gantry/autograd.hpp"
-#include "gantry/config/catalog.hpp"
 #include "gantry/data.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/plugin/host.hpp"
-#include "gantry/train/host_catalog.hpp"
 
 #include "support/builtin_plugins.hpp"
 

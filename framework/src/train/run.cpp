@@ -35,7 +35,7 @@
 #include "gantry/optim/sgd.hpp"
 #include "gantry/plugin/host.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/plugin_session.hpp"
 #include "gantry/train/trainer.hpp"
 #include "train/progress.hpp"
 
@@ -143,7 +143,7 @@ void build(Run& run) {
         const plugin::Options options =
             set != spec.evaluate.options.end()
                 ? set->options
-                : config::default_options(*run.plugins.catalog->find(plugin::Kind::metric, plugin_name),
+                : config::default_options(*run.plugins.host->find(plugin::Kind::metric, plugin_name),
                                           spec.source_file + ": evaluate.metrics");
         run.metrics.emplace_back(run.plugins.host->create_metric(plugin_name, options, context), names);
     }
