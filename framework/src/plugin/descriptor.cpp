@@ -16,8 +16,9 @@ using ::gantry::detail::concat;
 
 namespace {
 
-// Fields up to and including `provides` are what API 1.0 reads; a smaller struct_size means the
-// plugin was built against a descriptor that lacks some of them.
+// Fields up to and including `provides` are what every API since 1.0 reads (2.0 changed DataInfo,
+// not the Descriptor); a smaller struct_size means the plugin was built against a descriptor that
+// lacks some of them.
 constexpr size_t kNeededDescriptorSize = offsetof(Descriptor, provides) + sizeof(const char*);
 // A sane upper bound, so a garbage count cannot make us walk off into unmapped memory.
 constexpr uint32_t kMaxOptions = 1024;

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "gantry/config/experiment.hpp"
+#include "gantry/datasets/mixture.hpp"
 #include "gantry/error.hpp"
 #include "gantry/io/append_file.hpp"
 #include "gantry/io/array_export.hpp"
@@ -429,10 +430,10 @@ int run_experiment(const RunRequest& request) {
     const Tensor eval_labels = fixed_labels(run, eval_n);
     const Tensor plot_real = run.data.images ? Tensor() : reference_real(run, std::min<int64_t>(eval_n, 2500));
     Tensor mode_centres;
-    if (!run.data.modes.empty()) {
-        mode_centres = Tensor::empty({static_cast<int64_t>(run.data.modes.size()), 2});
-        for (size_t i = 0; i < run.data.modes.size(); ++i)
-            for (int j = 0; j < 2; ++j) mode_centres.data()[2 * i + j] = run.data.modes[i][static_cast<size_t>(j)];
+    if (const std::optional<datasets::Mixture> mixture = datasets::find_mixture(run.data)) {
+        mode_centres = Tensor::empty({static_cast<int64_t>(mixture->means.size()), 2});
+        for (size_t i = 0; i < mixture->means.size(); ++i)
+            for (size_t j = 0; j < 2; ++j) mode_centres.data()[2 * i + j] = static_cast<float>(mixture->means[i][j]);
     }
 
     std::map<std::string, double> last_metrics;
