@@ -10,7 +10,7 @@
 #include "gantry/config/experiment.hpp"
 
 namespace gantry::config::testing {
-const PluginCatalog& fake_catalog();
+const plugin::Catalog& fake_catalog();
 }
 
 namespace {

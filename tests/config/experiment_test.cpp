@@ -12,7 +12,7 @@
 #include "support/temp_dir.hpp"
 
 namespace gantry::config::testing {
-const PluginCatalog& fake_catalog();
+const plugin::Catalog& fake_catalog();
 }
 
 namespace {
@@ -223,7 +223,7 @@ TEST_CASE("experiment: --set of another plugin drops the old plugin's options", 
 
 TEST_CASE("experiment: the resolved YAML loads back to the same spec and hash", "[config]") {
     const char* files[] = {"ring.yaml", "minimal.yaml", "derived.yaml"};
-    for (const PluginCatalog* catalog : {&fake_catalog(), static_cast<const PluginCatalog*>(nullptr)})
+    for (const gantry::plugin::Catalog* catalog : {&fake_catalog(), static_cast<const gantry::plugin::Catalog*>(nullptr)})
         for (const char* file : files) {
             INFO(file << (catalog ? " with" : " without") << " a catalogue");
             const ExperimentSpec first =

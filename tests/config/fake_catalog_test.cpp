@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "gantry/config/catalog.hpp"
+#include "gantry/plugin/catalog.hpp"
 
 namespace gantry::config::testing {
 
@@ -44,25 +44,26 @@ const OptionSpec kModes[] = {
      "a sample is high quality within threshold * sigma of a mode"},
 };
 
-InMemoryCatalog make_catalog() {
+plugin::InMemoryCatalog make_catalog() {
     using plugin::Kind;
-    InMemoryCatalog c;
-    c.add(schema_from_table(Kind::dataset, "gaussian_mixture", "1.0.0", kGaussianMixture));
-    c.add(schema_from_table(Kind::dataset, "idx", "1.0.0", kIdx));
-    c.add(schema_from_table(Kind::architecture, "mlp", "1.0.0", kMlp));
-    c.add(schema_from_table(Kind::loss, "wgan_gp", "1.0.0", kWganGp));
-    c.add(schema_from_table(Kind::loss, "hinge", "1.0.0", plugin_no_options()));
-    c.add(schema_from_table(Kind::loss, "nonsaturating", "1.0.0", plugin_no_options()));
-    c.add(schema_from_table(Kind::metric, "modes", "1.0.0", kModes,
-                            "modes, high_quality,kl_modes"));
+    using plugin::info_from_table;
+    plugin::InMemoryCatalog c;
+    c.add(info_from_table(Kind::dataset, "gaussian_mixture", "1.0.0", kGaussianMixture));
+    c.add(info_from_table(Kind::dataset, "idx", "1.0.0", kIdx));
+    c.add(info_from_table(Kind::architecture, "mlp", "1.0.0", kMlp));
+    c.add(info_from_table(Kind::loss, "wgan_gp", "1.0.0", kWganGp));
+    c.add(info_from_table(Kind::loss, "hinge", "1.0.0", plugin_no_options()));
+    c.add(info_from_table(Kind::loss, "nonsaturating", "1.0.0", plugin_no_options()));
+    c.add(info_from_table(Kind::metric, "modes", "1.0.0", kModes,
+                          "modes, high_quality,kl_modes"));
     return c;
 }
 }  // namespace
 
 std::span<const plugin::OptionSpec> plugin_no_options() { return {}; }
 
-const PluginCatalog& fake_catalog() {
-    static const InMemoryCatalog catalog = make_catalog();
+const plugin::Catalog& fake_catalog() {
+    static const plugin::InMemoryCatalog catalog = make_catalog();
     return catalog;
 }
 
@@ -71,7 +72,7 @@ const PluginCatalog& fake_catalog() {
 using gantry::config::testing::fake_catalog;
 using gantry::plugin::Kind;
 
-TEST_CASE("catalog: schema_from_table copies the table and splits choices and provides",
+TEST_CASE("catalog: info_from_table copies the table and splits choices and provides",
           "[config]") {
     const auto* mlp = fake_catalog().find(Kind::architecture, "mlp");
     REQUIRE(mlp != nullptr);

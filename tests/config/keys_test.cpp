@@ -14,10 +14,10 @@
 #include <sstream>
 
 #include "gantry/config/experiment.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/plugin_session.hpp"
 
 namespace gantry::config::testing {
-const PluginCatalog& fake_catalog();
+const plugin::Catalog& fake_catalog();
 }
 
 namespace {

@@ -53,7 +53,7 @@ TEST_CASE("gantry plugins: a bad plugin is exit 3 with the message", "[plugin][c
     const Result r = run_gantry({"plugins", "--path", fixture("good"), "--path", fixture("bad_api_major")});
     CHECK(r.exit_code == 3);
     CHECK_THAT(r.output, Contains("gantry: error: plugin 'bad_api_major'") &&
-                             Contains("API 2.0 but this gantry supports 1.x") &&
+                             Contains("API 3.0 but this gantry supports 2.x") &&
                              Contains("rebuild the plugin against this Gantry SDK"));
 
     const Result fake = run_gantry({"plugins", "--path", fixture("not_a_library/libgantry_fake.so")});

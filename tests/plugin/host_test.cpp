@@ -105,6 +105,12 @@ TEST_CASE("plugin host: scans a directory of good plugins into a catalogue", "[p
     CHECK(host.names(Kind::dataset) == std::vector<std::string>{"good_dataset"});
     CHECK(host.names(Kind::metric).empty());
     CHECK(host.skipped().empty());
+
+    // The host is the experiment checker's catalogue itself: the same PluginInfo, no copy.
+    const Catalog& catalog = host;
+    CHECK(catalog.find(Kind::loss, "good_loss") == loss);
+    CHECK(catalog.names(Kind::dataset) == std::vector<std::string>{"good_dataset"});
+    CHECK(catalog.unusable_library("good_loss").empty());
 }
 
 TEST_CASE("plugin host: copies the option table into C++ values", "[plugin]") {
@@ -220,8 +226,8 @@ TEST_CASE("plugin host: API major mismatch is refused with both versions and the
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir),
                         Contains("plugin 'bad_api_major'") &&
-                            Contains("libgantry_bad_api_major.so") && Contains("API 2.0") &&
-                            Contains("this gantry supports 1.x") &&
+                            Contains("libgantry_bad_api_major.so") && Contains("API 3.0") &&
+                            Contains("this gantry supports 2.x (2.0)") &&
                             Contains("rebuild the plugin against this Gantry SDK"));
 }
 
@@ -229,7 +235,7 @@ TEST_CASE("plugin host: a newer API minor is refused", "[plugin]") {
     const std::vector<std::string> dir{fixture("newer_minor")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("libgantry_newer_minor.so") &&
-                                            Contains("API 1.2 is newer than this gantry's 1.1") &&
+                                            Contains("API 2.1 is newer than this gantry's 2.0") &&
                                             Contains("rebuild the plugin"));
 }
 
@@ -301,6 +307,10 @@ TEST_CASE("plugin host: a file that is not a library", "[plugin]") {
         REQUIRE(host.skipped().size() == 1);
         CHECK_THAT(host.skipped()[0].path, Contains("libgantry_fake.so"));
         CHECK_THAT(host.skipped()[0].reason, Contains("not an ELF file"));
+        // What the experiment checker says for `plugin: fake` (exit 3, not an unknown name).
+        CHECK_THAT(host.unusable_library("fake"),
+                   Contains("libgantry_fake.so: not a shared library") && Contains("not an ELF file"));
+        CHECK(host.unusable_library("fak").empty());
     }
     SECTION("is an error naming the file when named explicitly") {
         const std::vector<std::string> file{library("not_a_library", "fake")};

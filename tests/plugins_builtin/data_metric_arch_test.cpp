@@ -3,21 +3,22 @@
 // run loads them.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gantry/architecture.hpp"
 #include "gantry/autograd.hpp"
-#include "gantry/config/catalog.hpp"
 #include "gantry/data.hpp"
+#include "gantry/datasets/mixture.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/plugin/host.hpp"
-#include "gantry/train/host_catalog.hpp"
 
 #include "support/builtin_plugins.hpp"
 
@@ -42,11 +43,18 @@ std::vector<int64_t> iota(int64_t n, int64_t from = 0) {
     return v;
 }
 
-size_t nearest_mode(const DataInfo& info, float x, float y) {
+// The modes a dataset declares in DataInfo::metadata.
+datasets::Mixture mixture_of(const DataInfo& info) {
+    const std::optional<datasets::Mixture> m = datasets::find_mixture(info);
+    REQUIRE(m.has_value());
+    return *m;
+}
+
+size_t nearest_mode(const datasets::Mixture& mixture, float x, float y) {
     size_t best = 0;
     double best_d = 1e300;
-    for (size_t k = 0; k < info.modes.size(); ++k) {
-        const double d = std::hypot(x - info.modes[k][0], y - info.modes[k][1]);
+    for (size_t k = 0; k < mixture.means.size(); ++k) {
+        const double d = std::hypot(x - mixture.means[k][0], y - mixture.means[k][1]);
         if (d < best_d) best_d = d, best = k;
     }
     return best;
@@ -59,8 +67,11 @@ size_t nearest_mode(const DataInfo& info, float x, float y) {
 TEST_CASE("gaussian_mixture: the default ring has 8 distinct modes at angle 2 pi i / 8 on radius 1",
           "[plugins_builtin][data]") {
     const DataInfo info = mixture()->info();
-    REQUIRE(info.modes.size() == 8);
-    CHECK(info.mode_std == Approx(0.01f));
+    const std::vector<std::array<double, 2>> modes = mixture_of(info).means;
+    REQUIRE(modes.size() == 8);
+    // The float std the samples are drawn with, exactly.
+    CHECK(mixture_of(info).sigma == static_cast<double>(0.01f));
+    CHECK(info.metadata.size() == 2);
     CHECK(info.sample_shape == Shape{2});
     CHECK(info.size == 100000);
     CHECK_FALSE(info.images);
@@ -68,27 +79,29 @@ TEST_CASE("gaussian_mixture: the default ring has 8 distinct modes at angle 2 pi
     for (size_t i = 0; i < 8; ++i) {
         INFO("mode " << i);
         const double a = 2 * M_PI * static_cast<double>(i) / 8;
-        CHECK_THAT(info.modes[i][0], WithinAbs(std::cos(a), 1e-6));
-        CHECK_THAT(info.modes[i][1], WithinAbs(std::sin(a), 1e-6));
-        CHECK_THAT(std::hypot(info.modes[i][0], info.modes[i][1]), WithinAbs(1.0, 1e-6));
+        CHECK_THAT(modes[i][0], WithinAbs(std::cos(a), 1e-6));
+        CHECK_THAT(modes[i][1], WithinAbs(std::sin(a), 1e-6));
+        // The float means the samples are drawn around, exactly.
+        CHECK(modes[i][0] == static_cast<double>(static_cast<float>(std::cos(2 * M_PI * static_cast<double>(i) / 8))));
+        CHECK_THAT(std::hypot(modes[i][0], modes[i][1]), WithinAbs(1.0, 1e-6));
         // linspace(0, 2 pi, k) would put the last mode on the first: every pair is apart.
         for (size_t j = 0; j < i; ++j)
-            CHECK(std::hypot(info.modes[i][0] - info.modes[j][0], info.modes[i][1] - info.modes[j][1]) > 0.7);
+            CHECK(std::hypot(modes[i][0] - modes[j][0], modes[i][1] - modes[j][1]) > 0.7);
     }
-    const DataInfo wide = mixture({{"modes", int64_t{5}}, {"radius", 2.0}, {"std", 0.1}})->info();
-    REQUIRE(wide.modes.size() == 5);
-    CHECK(wide.mode_std == Approx(0.1f));
-    CHECK_THAT(wide.modes[1][0], WithinAbs(2 * std::cos(2 * M_PI / 5), 1e-5));
-    CHECK_THAT(wide.modes[1][1], WithinAbs(2 * std::sin(2 * M_PI / 5), 1e-5));
+    const datasets::Mixture wide = mixture_of(mixture({{"modes", int64_t{5}}, {"radius", 2.0}, {"std", 0.1}})->info());
+    REQUIRE(wide.means.size() == 5);
+    CHECK(wide.sigma == Approx(0.1));
+    CHECK_THAT(wide.means[1][0], WithinAbs(2 * std::cos(2 * M_PI / 5), 1e-5));
+    CHECK_THAT(wide.means[1][1], WithinAbs(2 * std::sin(2 * M_PI / 5), 1e-5));
 }
 
 TEST_CASE("gaussian_mixture: the default grid is 5x5 at {-4 -2 0 2 4} with std 0.05",
           "[plugins_builtin][data]") {
-    const DataInfo info = mixture({{"layout", std::string("grid")}})->info();
-    REQUIRE(info.modes.size() == 25);
-    CHECK(info.mode_std == Approx(0.05f));
+    const datasets::Mixture grid = mixture_of(mixture({{"layout", std::string("grid")}})->info());
+    REQUIRE(grid.means.size() == 25);
+    CHECK(grid.sigma == Approx(0.05));
     std::map<std::pair<int, int>, int> seen;
-    for (const auto& m : info.modes) {
+    for (const auto& m : grid.means) {
         const double x = m[0], y = m[1];
         CHECK(std::fabs(x - std::round(x)) < 1e-6);
         CHECK(std::fabs(y - std::round(y)) < 1e-6);
@@ -123,16 +136,16 @@ TEST_CASE("gaussian_mixture: modes are equally likely and each has the declared 
     for (const char* layout : {"ring", "grid"}) {
         INFO(layout);
         auto data = mixture({{"layout", std::string(layout)}}, 7);
-        const DataInfo info = data->info();
+        const datasets::Mixture info = mixture_of(data->info());
         const int64_t n = 40000;
         const Tensor x = data->get(iota(n, 1000)).x;
         REQUIRE(x.shape() == Shape{n, 2});
-        const size_t k = info.modes.size();
+        const size_t k = info.means.size();
         std::vector<double> count(k), sx(k), sy(k), sxx(k), syy(k);
         for (int64_t i = 0; i < n; ++i) {
             const float px = x.data()[2 * i], py = x.data()[2 * i + 1];
             const size_t m = nearest_mode(info, px, py);
-            const double dx = px - info.modes[m][0], dy = py - info.modes[m][1];
+            const double dx = px - info.means[m][0], dy = py - info.means[m][1];
             count[m] += 1, sx[m] += dx, sy[m] += dy, sxx[m] += dx * dx, syy[m] += dy * dy;
         }
         for (size_t m = 0; m < k; ++m) {
@@ -143,9 +156,9 @@ TEST_CASE("gaussian_mixture: modes are equally likely and each has the declared 
             for (auto [s, ss] : {std::pair{sx[m], sxx[m]}, std::pair{sy[m], syy[m]}}) {
                 const double mean = s / count[m];
                 const double std = std::sqrt(ss / count[m] - mean * mean);
-                CHECK(std::fabs(mean) < 5 * info.mode_std / std::sqrt(count[m]));
+                CHECK(std::fabs(mean) < 5 * info.sigma / std::sqrt(count[m]));
                 // The std of a sample std is about std / sqrt(2 n): well inside 10 %.
-                CHECK(std == Approx(info.mode_std).epsilon(0.1));
+                CHECK(std == Approx(info.sigma).epsilon(0.1));
             }
         }
     }
@@ -228,6 +241,22 @@ TEST_CASE("mixture_metrics: high quality means within threshold x std of the nea
     CHECK(m.at("high_quality") == Approx(50));
     CHECK(m.at("modes") == 2);
     CHECK(metrics_of(points, 5).at("high_quality") == Approx(100));
+}
+
+TEST_CASE("mixture_metrics: data without mixture metadata is refused, naming the keys",
+          "[plugins_builtin][metric]") {
+    auto metric = builtin_host().create_metric(
+        "mixture_metrics", defaults(plugin::Kind::metric, "mixture_metrics"), plugin::Context{});
+    MetricContext c;
+    c.data.sample_shape = Shape{2};
+    c.fake = Tensor::from_vector({1, 2}, {0.f, 0.f});
+    CHECK_THROWS_WITH(metric->evaluate(c, {"modes"}),
+                      Catch::Contains("mixture metrics need a dataset with known modes") &&
+                          Catch::Contains("mixture.means"));
+    // Another dataset's numbers under the same keys are checked, not trusted.
+    c.data.metadata[datasets::kMixtureMeans] = {1, 0, -1};
+    c.data.metadata[datasets::kMixtureStd] = {0.1};
+    CHECK_THROWS_WITH(metric->evaluate(c, {"modes"}), Catch::Contains("(x, y) pairs, got 3 numbers"));
 }
 
 // ---- mlp -----------------------------------------------------------------------------------------

@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "gantry/autograd.hpp"
-#include "gantry/config/catalog.hpp"
 #include "gantry/loss.hpp"
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/plugin/host.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/host_catalog.hpp"
 #include "support/op_case.hpp"
 
 #include "support/builtin_plugins.hpp"

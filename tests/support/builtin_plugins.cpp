@@ -5,8 +5,7 @@
 
 #include <memory>
 
-#include "gantry/config/catalog.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/config/experiment.hpp"
 
 namespace gantry::testing {
 
@@ -24,10 +23,9 @@ plugin::Host& builtin_host() {
 
 plugin::Options plugin_options(plugin::Kind kind, const std::string& name,
                                const std::map<std::string, plugin::OptionValue>& set) {
-    const train::HostCatalog catalog(builtin_host());
-    const config::PluginSchema* schema = catalog.find(kind, name);
-    REQUIRE(schema != nullptr);
-    plugin::Options options = config::default_options(*schema, "test");
+    const plugin::PluginInfo* info = builtin_host().find(kind, name);
+    REQUIRE(info != nullptr);
+    plugin::Options options = config::default_options(*info, "test");
     for (const auto& [key, value] : set) options.set(key, value);
     return options;
 }

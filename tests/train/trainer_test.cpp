@@ -10,13 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/catalog.hpp"
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/optim/adam.hpp"
 #include "gantry/optim/sgd.hpp"
 #include "gantry/plugin/host.hpp"
-#include "gantry/train/host_catalog.hpp"
 #include "gantry/train/trainer.hpp"
 
 #include "support/builtin_plugins.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "command.hpp"
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 #include "gantry/error.hpp"
 #include "gantry/io/atomic_file.hpp"
 #include "gantry/plugin/abi.hpp"
@@ -110,7 +110,7 @@ std::string existing_plugin_named(const std::string& name) {
 
 int new_plugin(const std::string& kind, const std::string& name, const std::string& dir_arg) {
     if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
-        const std::string hint = config::did_you_mean(kind, kKinds);
+        const std::string hint = did_you_mean(kind, kKinds);
         throw ConfigError(detail::concat("gantry new-plugin: unknown kind '", kind,
                                          "'; expected one of architecture, loss, dataset, metric",
                                          hint.empty() ? "" : "; " + hint));

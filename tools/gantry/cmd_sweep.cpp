@@ -8,7 +8,7 @@
 #include "command.hpp"
 #include "gantry/config/experiment.hpp"
 #include "gantry/sweep/launch.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/plugin_session.hpp"
 #include "gantry/train/run.hpp"
 
 namespace gantry::cli {

@@ -2,6 +2,7 @@
 #pragma once
 /// The dataset plugin interface.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,11 @@ struct DataInfo {
     int64_t classes = 0;
     /// Images (PNG grids) or points (scatter plots).
     bool images = false;
-    /// For mixtures of Gaussians: the true means, one (x, y) per mode, and their std.
-    std::vector<std::vector<float>> modes;
-    float mode_std = 0.f;
+    /// What only some datasets know and only some consumers read, as named lists of numbers (plain
+    /// data: it crosses the plugin boundary without a dynamic_cast on a plugin's object). Keys are
+    /// namespaced by what they describe: "mixture.means" and "mixture.std" are a Gaussian
+    /// mixture's known modes, read and written by gantry/datasets/mixture.hpp. Empty for most data.
+    std::map<std::string, std::vector<double>> metadata;
     /// Identifies the data for caches (e.g. features of the real set): plugin, options, split.
     std::string identity;
 };

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "gantry/config/document.hpp"
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 #include "keys.hpp"
 #include "plugin_options.hpp"
 #include "section.hpp"
@@ -139,7 +139,7 @@ private:
             detail::infer_plugin_options(*node, key, runtime_keys, d_, out);
             return s;
         }
-        const PluginSchema* schema = catalog_->find(kind, *name);
+        const plugin::PluginInfo* schema = catalog_->find(kind, *name);
         if (!schema) {
             if (std::string why = catalog_->unusable_library(*name); !why.empty())
                 throw PluginError(gantry::detail::concat(name_node->mark.file, ":", name_node->mark.line, ":",
@@ -314,7 +314,7 @@ private:
                 out.options.push_back(std::move(section));
                 continue;
             }
-            const PluginSchema* schema = catalog_->find(plugin::Kind::metric, e.key);
+            const plugin::PluginInfo* schema = catalog_->find(plugin::Kind::metric, e.key);
             if (!schema) {
                 std::string hint = did_you_mean(e.key, metric_plugins);
                 d_.add(e.key_mark, path, "unknown metric plugin '" + e.key + "'",
@@ -344,7 +344,7 @@ private:
         std::vector<std::pair<std::string, std::string>> provided;
         if (catalog_)
             for (const std::string& plugin_name : catalog_->names(plugin::Kind::metric))
-                if (const PluginSchema* p = catalog_->find(plugin::Kind::metric, plugin_name))
+                if (const plugin::PluginInfo* p = catalog_->find(plugin::Kind::metric, plugin_name))
                     for (const std::string& m : p->provides) provided.emplace_back(m, plugin_name);
         std::vector<std::string> all;
         for (const auto& [m, p] : provided) all.push_back(m);
@@ -425,7 +425,7 @@ private:
 
     Diagnostics& d_;
     const CatalogProvider& provider_;
-    const PluginCatalog* catalog_ = nullptr;
+    const plugin::Catalog* catalog_ = nullptr;
     std::string base_dir_;
     Spelling accept_;
 };
@@ -479,7 +479,7 @@ ExperimentSpec resolve(Node root, const std::string& file,
 
 }  // namespace
 
-static CatalogProvider fixed(const PluginCatalog* catalog) {
+static CatalogProvider fixed(const plugin::Catalog* catalog) {
     return [catalog](const std::vector<std::string>&) { return catalog; };
 }
 
@@ -491,13 +491,13 @@ ExperimentSpec load_experiment(const std::string& path, const std::vector<std::s
 }
 
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& overrides,
-                               const PluginCatalog* catalog) {
+                               const plugin::Catalog* catalog) {
     return load_experiment(path, overrides, fixed(catalog));
 }
 
 ExperimentSpec parse_experiment(std::string_view text, const std::string& file,
                                 const std::vector<std::string>& overrides,
-                                const PluginCatalog* catalog) {
+                                const plugin::Catalog* catalog) {
     Diagnostics d;
     Node root = compose_text(text, file, d);
     return resolve(std::move(root), file, overrides, fixed(catalog), d);

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 #include "values.hpp"
 
 namespace gantry::config::detail {
@@ -18,7 +18,7 @@ bool is_runtime(const std::string& key, const std::vector<std::string>& runtime_
 
 /// `base_dir`: where relative paths go; empty for a plugin's own default, which is kept as written.
 std::optional<plugin::OptionValue> read_option(const Node& n, const std::string& path,
-                                               const OptionSchema& o, Diagnostics& d,
+                                               const plugin::OptionInfo& o, Diagnostics& d,
                                                const std::string* base_dir) {
     using plugin::OptionType;
     const Range r{o.min, o.max};
@@ -57,19 +57,19 @@ std::optional<plugin::OptionValue> read_option(const Node& n, const std::string&
     return std::nullopt;
 }
 
-std::string names_of(const PluginSchema& schema) {
+std::string names_of(const plugin::PluginInfo& schema) {
     std::string out;
-    for (const OptionSchema& o : schema.options) out += (out.empty() ? "" : ", ") + o.name;
+    for (const plugin::OptionInfo& o : schema.options) out += (out.empty() ? "" : ", ") + o.name;
     return out.empty() ? "none" : out;
 }
 
 }  // namespace
 
 void check_plugin_options(const Node& section, const std::string& path,
-                          const PluginSchema& schema, const std::vector<std::string>& runtime_keys,
+                          const plugin::PluginInfo& schema, const std::vector<std::string>& runtime_keys,
                           const std::string& base_dir, Diagnostics& d, PluginSection& out) {
     std::vector<std::string> names;
-    for (const OptionSchema& o : schema.options) names.push_back(o.name);
+    for (const plugin::OptionInfo& o : schema.options) names.push_back(o.name);
     for (const Entry& e : section.entries) {
         if (is_runtime(e.key, runtime_keys) ||
             std::find(names.begin(), names.end(), e.key) != names.end())
@@ -83,7 +83,7 @@ void check_plugin_options(const Node& section, const std::string& path,
                   schema.name + "'",
               hint);
     }
-    for (const OptionSchema& o : schema.options) {
+    for (const plugin::OptionInfo& o : schema.options) {
         const std::string option_path = path + "." + o.name;
         std::optional<plugin::OptionValue> value;
         if (const Node* n = section.find(o.name)) {
@@ -203,7 +203,7 @@ std::string emit_option(const plugin::OptionValue& value) {
 
 namespace gantry::config {
 
-plugin::Options default_options(const PluginSchema& schema, const std::string& where) {
+plugin::Options default_options(const plugin::PluginInfo& schema, const std::string& where) {
     Diagnostics diagnostics;
     const Node empty = parse_yaml("{}", where, diagnostics);
     PluginSection section;

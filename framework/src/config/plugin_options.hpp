@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/catalog.hpp"
 #include "gantry/config/document.hpp"
 #include "gantry/config/experiment.hpp"
+#include "gantry/plugin/catalog.hpp"
 
 namespace gantry::config::detail {
 
@@ -16,7 +16,7 @@ namespace gantry::config::detail {
 /// Path options written relative are made absolute: against the directory of the file they are
 /// written in, or `base_dir` for a --set override.
 void check_plugin_options(const Node& section, const std::string& path,
-                          const PluginSchema& schema, const std::vector<std::string>& runtime_keys,
+                          const plugin::PluginInfo& schema, const std::vector<std::string>& runtime_keys,
                           const std::string& base_dir, Diagnostics& d, PluginSection& out);
 
 /// The same keys typed from their form (true/false, integer, number, string, lists of those).

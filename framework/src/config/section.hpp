@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gantry/config/document.hpp"
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 #include "values.hpp"
 
 namespace gantry::config::detail {

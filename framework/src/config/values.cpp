@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 
 namespace gantry::config::detail {
 

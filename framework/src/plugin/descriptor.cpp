@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstring>
 #include <set>
-#include <sstream>
 
 #include "gantry/error.hpp"
 
@@ -17,8 +16,9 @@ using ::gantry::detail::concat;
 
 namespace {
 
-// Fields up to and including `provides` are what API 1.0 reads; a smaller struct_size means the
-// plugin was built against a descriptor that lacks some of them.
+// Fields up to and including `provides` are what every API since 1.0 reads (2.0 changed DataInfo,
+// not the Descriptor); a smaller struct_size means the plugin was built against a descriptor that
+// lacks some of them.
 constexpr size_t kNeededDescriptorSize = offsetof(Descriptor, provides) + sizeof(const char*);
 // A sane upper bound, so a garbage count cannot make us walk off into unmapped memory.
 constexpr uint32_t kMaxOptions = 1024;
@@ -51,18 +51,6 @@ std::string shown(const char* text) {
         out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
     }
     return out;
-}
-
-std::vector<std::string> split(const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    std::string part;
-    std::istringstream in(text);
-    while (std::getline(in, part, separator)) {
-        const auto first = part.find_first_not_of(" \t");
-        const auto last = part.find_last_not_of(" \t");
-        if (first != std::string::npos) parts.push_back(part.substr(first, last - first + 1));
-    }
-    return parts;
 }
 
 const std::string kRebuild = "rebuild the plugin against this Gantry SDK";
@@ -108,16 +96,6 @@ PluginInfo read_descriptor(const std::string& path, const Descriptor* d) {
     GANTRY_CHECK_AS(PluginError, d->version != nullptr && d->version[0] != '\0', who,
                     ": declares no version; give one in GANTRY_PLUGIN (\"1.0.0\")");
 
-    PluginInfo info;
-    info.kind = d->kind;
-    info.name = d->name;
-    info.version = d->version;
-    info.summary = d->summary ? d->summary : "";
-    info.path = path;
-    info.fingerprint = d->fingerprint;
-    info.api_major = d->api_major;
-    info.api_minor = d->api_minor;
-
     GANTRY_CHECK_AS(PluginError, d->option_count <= kMaxOptions, who, ": declares ",
                     d->option_count, " options, more than the ", kMaxOptions,
                     " allowed (corrupt descriptor?)");
@@ -137,18 +115,14 @@ PluginInfo read_descriptor(const std::string& path, const Descriptor* d) {
         GANTRY_CHECK_AS(PluginError,
                         std::isnan(spec.min) || std::isnan(spec.max) || spec.min <= spec.max, who,
                         ": option '", spec.name, "' has min ", spec.min, " > max ", spec.max);
-        OptionInfo option;
-        option.name = spec.name;
-        option.type = spec.type;
-        if (spec.default_value) option.default_value = std::string(spec.default_value);
-        option.min = spec.min;
-        option.max = spec.max;
-        if (spec.choices) option.choices = split(spec.choices, '|');
-        option.doc = spec.doc ? spec.doc : "";
-        info.options.push_back(std::move(option));
     }
 
-    if (d->provides) info.provides = split(d->provides, ',');
+    PluginInfo info = info_from_table(d->kind, d->name, d->version, {d->options, d->option_count},
+                                      d->provides, d->summary);
+    info.path = path;
+    info.fingerprint = d->fingerprint;
+    info.api_major = d->api_major;
+    info.api_minor = d->api_minor;
     GANTRY_CHECK_AS(PluginError, info.kind != Kind::metric || !info.provides.empty(), who,
                     ": a metric plugin must list the metrics it provides "
                     "(GANTRY_METRIC_PLUGIN's PROVIDES)");

@@ -26,6 +26,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/plugin/abi.hpp"
+#include "gantry/suggest.hpp"
 #include "descriptor.hpp"
 #include "library_file.hpp"
 
@@ -151,22 +152,6 @@ bool is_library_name(const std::string& filename) {
     return filename.size() > 6 && filename.rfind("lib", 0) == 0 &&
            filename.compare(filename.size() - 3, 3, ".so") == 0;
 }
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
-
 }  // namespace
 
 // ---- Host ----
@@ -362,6 +347,15 @@ std::vector<std::string> Host::names(Kind kind) const {
     return out;
 }
 
+std::string Host::unusable_library(const std::string& name) const {
+    for (const SkippedFile& file : impl_->skipped) {
+        const std::string filename = fs::path(file.path).filename().string();
+        if (filename == "libgantry_" + name + ".so" || filename == "lib" + name + ".so")
+            return file.path + ": " + file.reason;
+    }
+    return {};
+}
+
 std::unique_ptr<Object> Host::create(Kind kind, const std::string& name, const Options& options,
                                      const Context& context) {
     const Impl::Entry* e = impl_->entry(name);
@@ -372,10 +366,7 @@ std::unique_ptr<Object> Host::create(Kind kind, const std::string& name, const O
             message << "; '" << name << "' is a " << to_string(e->info.kind) << " plugin ("
                     << e->info.path << ")";
         } else {
-            std::vector<std::string> close;
-            for (const std::string& candidate : names(kind))
-                if (edit_distance(name, candidate) <= std::max<size_t>(2, name.size() / 3))
-                    close.push_back(candidate);
+            const std::vector<std::string> close = close_names(name, names(kind));
             if (!close.empty()) {
                 message << "; did you mean";
                 for (size_t i = 0; i < close.size(); ++i)

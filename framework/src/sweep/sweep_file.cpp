@@ -12,6 +12,7 @@
 #include "config/values.hpp"
 #include "gantry/config/document.hpp"
 #include "gantry/io/paths.hpp"
+#include "gantry/suggest.hpp"
 #include "gantry/sweep/sweep.hpp"
 
 namespace gantry::sweep {
@@ -172,8 +173,8 @@ std::vector<Configuration> read_random(const Node& random, uint64_t& hyper_seed,
         const std::string kpath = path + "." + kind.key;
         if (std::find(kinds.begin(), kinds.end(), kind.key) == kinds.end()) {
             d.add(kind.key_mark, kpath, "unknown distribution '" + kind.key + "'",
-                  config::did_you_mean(kind.key, kinds).empty() ? "expected uniform, log_uniform or choice"
-                                                                : config::did_you_mean(kind.key, kinds));
+                  did_you_mean(kind.key, kinds).empty() ? "expected uniform, log_uniform or choice"
+                                                                : did_you_mean(kind.key, kinds));
             continue;
         }
         if (kind.key == "choice") {

@@ -9,7 +9,7 @@
 #include "gantry/nn/module.hpp"
 #include "gantry/plugin/host.hpp"
 #include "gantry/random.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/plugin_session.hpp"
 #include "gantry/train/optimizers.hpp"
 #include "gantry/train/run.hpp"
 
@@ -41,7 +41,7 @@ std::vector<MetricPlugin> create_metrics(const config::ExperimentSpec& spec, Plu
         const plugin::Options options =
             set != spec.evaluate.options.end()
                 ? set->options
-                : config::default_options(*session.catalog->find(plugin::Kind::metric, name),
+                : config::default_options(*session.host->find(plugin::Kind::metric, name),
                                           spec.source_file + ": evaluate.metrics");
         metrics.push_back({session.host->create_metric(name, options, context), names});
     }

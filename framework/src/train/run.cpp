@@ -14,7 +14,7 @@
 #include "gantry/error.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/plugin_session.hpp"
 #include "train/assembly.hpp"
 #include "train/evaluation.hpp"
 #include "train/outputs.hpp"

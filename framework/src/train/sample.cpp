@@ -14,7 +14,7 @@
 #include "gantry/ops.hpp"
 #include "gantry/random.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/host_catalog.hpp"
+#include "gantry/train/plugin_session.hpp"
 #include "gantry/train/run.hpp"
 #include "train/assembly.hpp"
 #include "train/sampling.hpp"

@@ -2,8 +2,10 @@
 #include "train/sampling.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
+#include "gantry/datasets/mixture.hpp"
 #include "gantry/io/image_grid.hpp"
 #include "gantry/random.hpp"
 
@@ -34,11 +36,11 @@ FixedInputs fixed_inputs(const Assembly& run) {
     fixed.eval_labels = fixed_labels(run.data, eval_n);
     if (run.data.images) return fixed;
     fixed.plot_real = reference_real(run, std::min<int64_t>(eval_n, 2500));
-    if (!run.data.modes.empty()) {
-        fixed.mode_centres = Tensor::empty({static_cast<int64_t>(run.data.modes.size()), 2});
-        for (size_t i = 0; i < run.data.modes.size(); ++i)
-            for (int j = 0; j < 2; ++j)
-                fixed.mode_centres.data()[2 * i + j] = run.data.modes[i][static_cast<size_t>(j)];
+    if (const std::optional<datasets::Mixture> mixture = datasets::find_mixture(run.data)) {
+        fixed.mode_centres = Tensor::empty({static_cast<int64_t>(mixture->means.size()), 2});
+        for (size_t i = 0; i < mixture->means.size(); ++i)
+            for (size_t j = 0; j < 2; ++j)
+                fixed.mode_centres.data()[2 * i + j] = static_cast<float>(mixture->means[i][j]);
     }
     fixed.plot_range = io::scatter_range(fixed.plot_real, fixed.mode_centres);
     return fixed;

@@ -3,6 +3,7 @@
 // ring: k modes at angle 2*pi*i/k (not linspace(0, 2*pi, k), which puts two modes on one point),
 //       radius r. grid: n x n modes at spacing s, centred on 0 ({-4, -2, 0, 2, 4} for 5 x 5).
 // Sample i is a pure function of (seed, i): mode and noise both come from the Philox stream i.
+#include <gantry/datasets/mixture.hpp>
 #include <gantry/plugin.hpp>
 
 #include <cmath>
@@ -59,8 +60,11 @@ public:
         DataInfo info;
         info.sample_shape = Shape{2};
         info.size = size_;
-        info.modes = modes_;
-        info.mode_std = std_;
+        // The float means and std the samples are drawn from, exactly (a float is a double).
+        datasets::Mixture mixture;
+        for (const auto& mode : modes_) mixture.means.push_back({mode[0], mode[1]});
+        mixture.sigma = std_;
+        datasets::set_mixture(info, mixture);
         info.identity = identity_;
         return info;
     }

@@ -5,6 +5,7 @@
 //   modes         modes that are the nearest mode of at least one high-quality sample;
 //   kl_modes      reverse KL(q || uniform) of the histogram q of high-quality samples over the
 //                 modes (0 when they are spread evenly; log(k) when all sit on one mode).
+#include <gantry/datasets/mixture.hpp>
 #include <gantry/plugin.hpp>
 
 #include <cmath>
@@ -25,13 +26,16 @@ public:
 
     std::vector<MetricValue> evaluate(const MetricContext& c,
                                       const std::vector<std::string>& wanted) override {
-        const auto& modes = c.data.modes;
-        GANTRY_CHECK(!modes.empty() && c.data.mode_std > 0,
-                     "mixture metrics need a dataset with known modes (gaussian_mixture)");
+        const std::optional<datasets::Mixture> mixture = datasets::find_mixture(c.data);
+        GANTRY_CHECK(mixture.has_value(),
+                     "mixture metrics need a dataset with known modes (gaussian_mixture; "
+                     "DataInfo.metadata \"", datasets::kMixtureMeans, "\" and \"",
+                     datasets::kMixtureStd, "\")");
+        const auto& modes = mixture->means;
         GANTRY_CHECK_AS(ShapeError, c.fake.rank() == 2 && c.fake.size(1) == 2,
                         "mixture metrics: samples must be (N, 2), got ", c.fake.shape());
         const int64_t n = c.fake.size(0);
-        const double radius = threshold_ * c.data.mode_std;
+        const double radius = threshold_ * mixture->sigma;
         std::vector<int64_t> hits(modes.size(), 0);
         int64_t good = 0;
         for (int64_t i = 0; i < n; ++i) {

@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "gantry/architecture.hpp"
-#include "gantry/config/catalog.hpp"
 #include "gantry/config/diagnostics.hpp"
 #include "gantry/optim/adam.hpp"
 #include "gantry/optim/rmsprop.hpp"
 #include "gantry/optim/sgd.hpp"
+#include "gantry/plugin/catalog.hpp"
 #include "gantry/plugin/options.hpp"
 #include "gantry/train/schedule.hpp"
 
@@ -153,13 +153,13 @@ enum class Spelling { current, v1 };
 /// checked for form, not against plugin tables. Throws ConfigErrors listing every problem.
 ExperimentSpec load_experiment(const std::string& path,
                                const std::vector<std::string>& overrides = {},
-                               const PluginCatalog* catalog = nullptr);
+                               const plugin::Catalog* catalog = nullptr);
 
 /// For the plugin host: which plugins exist depends on the experiment's `plugins:` directories,
 /// so the catalogue is asked for once they are known (absolute, in the file's order). May
 /// return nullptr (no catalogue: plugin sections are checked for form only).
 using CatalogProvider =
-    std::function<const PluginCatalog*(const std::vector<std::string>& plugin_dirs)>;
+    std::function<const plugin::Catalog*(const std::vector<std::string>& plugin_dirs)>;
 
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& overrides,
                                const CatalogProvider& catalog, Spelling accept = Spelling::current);
@@ -167,7 +167,11 @@ ExperimentSpec load_experiment(const std::string& path, const std::vector<std::s
 /// As load_experiment, for YAML text; `file` names it in messages and anchors relative paths.
 ExperimentSpec parse_experiment(std::string_view text, const std::string& file,
                                 const std::vector<std::string>& overrides = {},
-                                const PluginCatalog* catalog = nullptr);
+                                const plugin::Catalog* catalog = nullptr);
+
+/// Every option of `plugin` at its default, checked like a section of an experiment file that
+/// gives no option (`where` names it in messages). Throws ConfigError for a required option.
+plugin::Options default_options(const plugin::PluginInfo& plugin, const std::string& where);
 
 /// The canonical YAML of a spec (what resolved_yaml holds, with Spelling::current).
 std::string to_yaml(const ExperimentSpec& spec, Spelling spelling = Spelling::current);

@@ -25,9 +25,13 @@
 namespace gantry::plugin {
 
 /// Bump the major on any change to a class that crosses the boundary (layout or virtual
-/// functions); bump the minor for additions old plugins do not notice.
-constexpr uint32_t kApiMajor = 1;
-constexpr uint32_t kApiMinor = 1;  // 1.1: OptionType::path
+/// functions); bump the minor for additions old plugins do not notice. What each version added:
+/// docs/writing-a-plugin.md ("Plugin API versions").
+///   1.0  the Descriptor, the four interfaces, OptionSpec
+///   1.1  OptionType::path
+///   2.0  DataInfo::metadata replaces DataInfo::modes and DataInfo::mode_std (a layout change)
+constexpr uint32_t kApiMajor = 2;
+constexpr uint32_t kApiMinor = 0;
 constexpr uint32_t kDescriptorMagic = 0x4C505447;  // "GTPL"
 #define GANTRY_SDK_VERSION "0.1.0"
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// The plugin host: finds plugin libraries, checks each one's Descriptor before any of its C++
-/// objects cross the boundary, keeps a catalogue, and creates plugin objects on demand.
+/// objects cross the boundary, serves the catalogue (it is the plugin::Catalog the experiment
+/// checker reads), and creates plugin objects on demand.
 ///
 /// Policy (every refusal is a PluginError naming the file, both values and the fix):
 ///  - a library is loaded with RTLD_NOW | RTLD_LOCAL, so an unresolved symbol is an error at scan
@@ -34,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "gantry/plugin/catalog.hpp"
 #include "gantry/plugin/object.hpp"
 #include "gantry/plugin/options.hpp"
 
@@ -45,38 +47,6 @@ class Metric;
 }  // namespace gantry
 
 namespace gantry::plugin {
-
-/// One declared option, copied out of the plugin's table.
-struct OptionInfo {
-    std::string name;
-    OptionType type = OptionType::string;
-    /// The default as YAML text; empty when the option is required.
-    std::optional<std::string> default_value;
-    /// Inclusive bounds (numbers, integers and list elements); NaN means unbounded.
-    double min = 0;
-    double max = 0;
-    /// Allowed values of a string option; empty allows any.
-    std::vector<std::string> choices;
-    std::string doc;
-
-    bool required() const { return !default_value.has_value(); }
-};
-
-/// A plugin found by Host::scan(), described from its Descriptor alone.
-struct PluginInfo {
-    Kind kind = Kind::loss;
-    std::string name;
-    std::string version;
-    std::string summary;
-    /// Canonical absolute path of the library.
-    std::string path;
-    std::string fingerprint;
-    uint32_t api_major = 0;
-    uint32_t api_minor = 0;
-    std::vector<OptionInfo> options;
-    /// Metric plugins: the metric names they compute.
-    std::vector<std::string> provides;
-};
 
 /// What a run records about each plugin it used (the run directory stores it).
 struct UsedPlugin {
@@ -116,10 +86,10 @@ std::optional<Kind> kind_from_string(const std::string& text);
 /// "architecture, loss, dataset, metric".
 const char* valid_kinds();
 
-class Host {
+class Host final : public Catalog {
 public:
     explicit Host(SearchPaths paths = {});
-    ~Host();
+    ~Host() override;
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
@@ -140,12 +110,15 @@ public:
     const std::vector<SkippedFile>& skipped() const;
 
     /// The plugin of `kind` named `name`, or nullptr.
-    const PluginInfo* find(Kind kind, const std::string& name) const;
+    const PluginInfo* find(Kind kind, const std::string& name) const override;
     /// The names of every plugin of `kind`, sorted.
-    std::vector<std::string> names(Kind kind) const;
+    std::vector<std::string> names(Kind kind) const override;
+    /// Why the last scan skipped a file named like plugin `name` (libgantry_NAME.so or
+    /// libNAME.so): "<path>: <reason>", or empty.
+    std::string unusable_library(const std::string& name) const override;
 
     /// A new object from plugin `name` of `kind`. Throws PluginError when there is no such
-    /// plugin (with the closest names), when the plugin's factory throws ("refused its
+    /// plugin (with the closest names, see gantry/suggest.hpp), when the plugin's factory throws ("refused its
     /// options"), returns null, or returns an object that is not of `kind`'s interface.
     std::unique_ptr<Object> create(Kind kind, const std::string& name, const Options& options,
                                    const Context& context);

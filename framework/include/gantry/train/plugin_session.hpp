@@ -1,35 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// The plugin host seen as the config checker's catalogue of plugin option tables.
+/// An experiment resolved against the real plugins: the experiment's `plugins:` directories,
+/// GANTRY_PLUGIN_PATH and the built-in directory, scanned once by a plugin::Host that is then
+/// both the checker's catalogue (names and option tables) and the factory of the run's objects.
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "gantry/config/catalog.hpp"
 #include "gantry/config/experiment.hpp"
 #include "gantry/plugin/host.hpp"
 
 namespace gantry::train {
 
-class HostCatalog final : public config::PluginCatalog {
-public:
-    /// `host` must have been scanned and must outlive the catalogue.
-    explicit HostCatalog(const plugin::Host& host);
-    const config::PluginSchema* find(plugin::Kind kind, const std::string& name) const override;
-    std::vector<std::string> names(plugin::Kind kind) const override;
-    std::string unusable_library(const std::string& name) const override;
-
-private:
-    std::map<std::pair<plugin::Kind, std::string>, config::PluginSchema> schemas_;
-    std::vector<plugin::SkippedFile> skipped_;
-};
-
-/// The plugins an experiment can see: its `plugins:` directories, GANTRY_PLUGIN_PATH and the
-/// built-in directory, scanned once.
+/// The plugins an experiment can see.
 struct PluginSession {
+    /// Scanned; null until resolve_experiment (or PluginSessions) opens the session.
     std::unique_ptr<plugin::Host> host;
-    std::unique_ptr<HostCatalog> catalog;
 };
 
 /// Loads, checks and resolves an experiment file against the real plugins (their names and

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 
-using gantry::config::closest_name;
-using gantry::config::did_you_mean;
-using gantry::config::edit_distance;
+using gantry::close_names;
+using gantry::closest_name;
+using gantry::did_you_mean;
+using gantry::edit_distance;
 
-TEST_CASE("suggest: optimal string alignment distance", "[config]") {
+TEST_CASE("suggest: optimal string alignment distance", "[suggest]") {
     CHECK(edit_distance("", "") == 0);
     CHECK(edit_distance("", "abc") == 3);
     CHECK(edit_distance("kitten", "sitting") == 3);
@@ -17,7 +18,7 @@ TEST_CASE("suggest: optimal string alignment distance", "[config]") {
     CHECK(edit_distance("lamda", "lambda") == 1);
 }
 
-TEST_CASE("suggest: closest name within max(2 - len/3) edits", "[config]") {
+TEST_CASE("suggest: closest name within max(2 - len/3) edits", "[suggest]") {
     const std::vector<std::string> keys{"experiment", "seed", "threads", "schedule", "samples"};
     CHECK(closest_name("sede", keys) == "seed");
     CHECK(closest_name("schedul", keys) == "schedule");
@@ -32,4 +33,15 @@ TEST_CASE("suggest: closest name within max(2 - len/3) edits", "[config]") {
     CHECK(closest_name("ab", {"abc", "abd"}) == "abc");
     CHECK(did_you_mean("mpl", {"mlp", "dcgan"}) == "did you mean 'mlp'?");
     CHECK(did_you_mean("resnet", {"mlp", "dcgan"}).empty());
+}
+
+TEST_CASE("suggest: every close name, closest first, for messages that list them", "[suggest]") {
+    using Names = std::vector<std::string>;
+    CHECK(close_names("los", {"lost", "dataset", "loss", "lossy"}) == Names{"lost", "loss", "lossy"});
+    // 1 and 2 edits; "bad_loss" is 3, beyond max(2, 8 / 3).
+    CHECK(close_names("good_los", {"bad_loss", "god_loss", "good_loss"}) == Names{"good_loss", "god_loss"});
+    CHECK(close_names("hinje", {"Hinge", "wgan_gp"}) == Names{"Hinge"});
+    CHECK(close_names("lr", {"wd", "lr"}) == Names{"lr"});
+    CHECK(close_names("zzz", {"loss"}).empty());
+    CHECK(close_names("x", {}).empty());
 }

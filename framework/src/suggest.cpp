@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/config/suggest.hpp"
+#include "gantry/suggest.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
-namespace gantry::config {
+namespace gantry {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
     auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
@@ -27,20 +28,25 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     return prev[m];
 }
 
-std::string closest_name(std::string_view word, const std::vector<std::string>& candidates) {
+std::vector<std::string> close_names(std::string_view word,
+                                     const std::vector<std::string>& candidates) {
     const size_t limit = std::max<size_t>(2, word.size() / 3);
-    std::string best;
-    size_t best_distance = limit + 1;
+    std::vector<std::pair<size_t, std::string>> close;
     for (const std::string& c : candidates) {
         const size_t d = edit_distance(word, c);
         // Replacing every letter is not a typo ("lr" is not a misspelt "wd").
-        if (d >= std::max(word.size(), c.size())) continue;
-        if (d < best_distance) {
-            best_distance = d;
-            best = c;
-        }
+        if (d <= limit && d < std::max(word.size(), c.size())) close.emplace_back(d, c);
     }
-    return best;
+    std::stable_sort(close.begin(), close.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<std::string> out;
+    for (auto& [d, c] : close) out.push_back(std::move(c));
+    return out;
+}
+
+std::string closest_name(std::string_view word, const std::vector<std::string>& candidates) {
+    std::vector<std::string> close = close_names(word, candidates);
+    return close.empty() ? std::string{} : std::move(close.front());
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
@@ -48,4 +54,4 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     return best.empty() ? std::string{} : "did you mean '" + best + "'?";
 }
 
-}  // namespace gantry::config
+}  // namespace gantry
