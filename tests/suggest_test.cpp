@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
-#include "gantry/suggest.hpp"
+#include "suggest.hpp"
 
 using gantry::close_names;
 using gantry::closest_name;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/suggest.hpp"
+#include "suggest.hpp"
 
 #include <algorithm>
 #include <cctype>

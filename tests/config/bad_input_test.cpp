@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 
 namespace gantry::config::testing {
 const plugin::Catalog& fake_catalog();

@@ -2,7 +2,7 @@
 // The strict YAML layer alone: marks, duplicate keys, limits, merge and override mechanics.
 #include <catch2/catch.hpp>
 
-#include "gantry/config/document.hpp"
+#include "config/document.hpp"
 
 using namespace gantry::config;
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 
 #include "support/temp_dir.hpp"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "gantry/plugin/catalog.hpp"
+#include "plugin/catalog.hpp"
 
 namespace gantry::config::testing {
 

@@ -13,8 +13,8 @@
 #include <map>
 #include <sstream>
 
-#include "gantry/config/experiment.hpp"
-#include "gantry/train/plugin_session.hpp"
+#include "config/experiment.hpp"
+#include "train/plugin_session.hpp"
 
 namespace gantry::config::testing {
 const plugin::Catalog& fake_catalog();

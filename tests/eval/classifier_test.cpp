@@ -12,7 +12,7 @@
 #include "gantry/error.hpp"
 #include "gantry/eval/classifier.hpp"
 #include "gantry/eval/idx_images.hpp"
-#include "gantry/eval/train_classifier.hpp"
+#include "eval/train_classifier.hpp"
 #include "gantry/io/sha256.hpp"
 #include "gantry/serialize.hpp"
 #include "support/temp_dir.hpp"

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/array_export.hpp"
+#include "io/array_export.hpp"
 
 #include "support/temp_dir.hpp"
 

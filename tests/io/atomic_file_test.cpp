@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/append_file.hpp"
-#include "gantry/io/atomic_file.hpp"
-#include "gantry/io/faults.hpp"
+#include "io/append_file.hpp"
+#include "io/atomic_file.hpp"
+#include "io/faults.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 

@@ -13,9 +13,9 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
-#include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/faults.hpp"
+#include "io/atomic_file.hpp"
+#include "io/checkpoint_dir.hpp"
+#include "io/faults.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 

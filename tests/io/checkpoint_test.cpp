@@ -16,9 +16,9 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/checkpoint.hpp"
-#include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/faults.hpp"
+#include "io/checkpoint.hpp"
+#include "io/checkpoint_dir.hpp"
+#include "io/faults.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;

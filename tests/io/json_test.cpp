@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gantry/error.hpp"
-#include "gantry/io/json.hpp"
+#include "io/json.hpp"
 
 using namespace gantry;
 using namespace gantry::io;

@@ -8,7 +8,7 @@
 #include <limits>
 #include <random>
 
-#include "gantry/io/json.hpp"
+#include "io/json.hpp"
 #include "gantry/io/numbers.hpp"
 
 using namespace gantry::io;

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "gantry/error.hpp"
-#include "gantry/io/paths.hpp"
+#include "io/paths.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/crc32c.hpp"
-#include "gantry/io/image_grid.hpp"
+#include "io/crc32c.hpp"
+#include "io/image_grid.hpp"
 #include "gantry/io/png.hpp"
-#include "gantry/io/scatter.hpp"
+#include "io/scatter.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/run_dir.hpp"
+#include "io/run_dir.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gantry;

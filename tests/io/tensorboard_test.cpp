@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "gantry/io/crc32c.hpp"
+#include "io/crc32c.hpp"
 #include "gantry/io/png.hpp"
-#include "gantry/io/tensorboard.hpp"
+#include "io/tensorboard.hpp"
 
 #include "support/temp_dir.hpp"
 

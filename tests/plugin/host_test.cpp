@@ -14,7 +14,7 @@
 #include "gantry/error.hpp"
 #include "gantry/loss.hpp"
 #include "gantry/metric.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 namespace fs = std::filesystem;
 using namespace gantry::plugin;

@@ -12,7 +12,7 @@
 #include "gantry/autograd.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 #include "support/builtin_plugins.hpp"
 

@@ -14,7 +14,7 @@
 #include "gantry/data.hpp"
 #include "gantry/datasets/idx_file.hpp"
 #include "gantry/error.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 #include "support/builtin_plugins.hpp"
 #include "support/errors.hpp"

@@ -17,7 +17,7 @@
 #include "gantry/data.hpp"
 #include "gantry/error.hpp"
 #include "gantry/io/png.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 #include "support/builtin_plugins.hpp"
 #include "support/errors.hpp"

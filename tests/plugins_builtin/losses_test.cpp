@@ -13,7 +13,7 @@
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 #include "gantry/threads.hpp"
 #include "support/op_case.hpp"
 

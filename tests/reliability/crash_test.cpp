@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "gantry/error.hpp"
-#include "gantry/io/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 #include "support/files.hpp"
 #include "support/process_pool.hpp"
 #include "support/temp_dir.hpp"

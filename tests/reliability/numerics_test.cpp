@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/io/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 #include "support/process_pool.hpp"
 #include "support/temp_dir.hpp"
 

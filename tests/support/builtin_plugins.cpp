@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 
 namespace gantry::testing {
 

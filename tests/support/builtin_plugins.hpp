@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 #include "gantry/plugin/options.hpp"
 
 namespace gantry::testing {

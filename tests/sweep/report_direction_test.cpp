@@ -2,7 +2,7 @@
 // Which way is better for each shipped metric: the report marks the best configuration by it.
 #include <catch2/catch.hpp>
 
-#include "gantry/report/report.hpp"
+#include "report/report.hpp"
 
 TEST_CASE("report: distances are lower-is-better and scores higher-is-better", "[sweep][report]") {
     for (const char* lower : {"kl_modes", "fd", "kid", "wasserstein_distance"}) {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <set>
 
-#include "gantry/config/experiment.hpp"
-#include "gantry/sweep/sweep.hpp"
+#include "config/experiment.hpp"
+#include "sweep/sweep.hpp"
 #include "support/temp_dir.hpp"
 
 using Catch::Contains;

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "gantry/error.hpp"
-#include "gantry/io/crc32c.hpp"
+#include "io/crc32c.hpp"
 #include "gantry/serialize.hpp"
 #include "support/temp_dir.hpp"
 

@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "gantry/io/checkpoint.hpp"
-#include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/run_dir.hpp"
-#include "gantry/io/tensorboard.hpp"
+#include "io/checkpoint.hpp"
+#include "io/checkpoint_dir.hpp"
+#include "io/run_dir.hpp"
+#include "io/tensorboard.hpp"
 #include "support/files.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"

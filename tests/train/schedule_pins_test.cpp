@@ -20,7 +20,7 @@
 #include "gantry/ops.hpp"
 #include "gantry/optim/optimizer.hpp"
 #include "gantry/serialize.hpp"
-#include "gantry/train/trainer.hpp"
+#include "trainer/trainer.hpp"
 
 using namespace gantry;
 

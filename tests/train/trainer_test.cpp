@@ -14,8 +14,8 @@
 #include "gantry/nn/module.hpp"
 #include "gantry/optim/adam.hpp"
 #include "gantry/optim/sgd.hpp"
-#include "gantry/plugin/host.hpp"
-#include "gantry/train/trainer.hpp"
+#include "plugin/host.hpp"
+#include "trainer/trainer.hpp"
 
 #include "support/builtin_plugins.hpp"
 #include "support/optimizers.hpp"

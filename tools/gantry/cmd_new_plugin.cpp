@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "command.hpp"
-#include "gantry/suggest.hpp"
+#include "suggest.hpp"
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "gantry/plugin/abi.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 #include "templates.hpp"
 
 namespace gantry::cli {

@@ -11,7 +11,7 @@
 
 #include "command.hpp"
 #include "gantry/error.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 namespace gantry::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "command.hpp"
-#include "gantry/report/report.hpp"
+#include "report/report.hpp"
 
 namespace gantry::cli {
 namespace {

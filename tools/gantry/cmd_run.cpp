@@ -6,7 +6,7 @@
 
 #include "command.hpp"
 #include "gantry/error.hpp"
-#include "gantry/train/run.hpp"
+#include "train/run.hpp"
 #include "progress.hpp"
 
 namespace gantry::cli {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "command.hpp"
-#include "gantry/train/run.hpp"
+#include "train/run.hpp"
 
 namespace gantry::cli {
 

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "command.hpp"
-#include "gantry/config/experiment.hpp"
-#include "gantry/sweep/launch.hpp"
-#include "gantry/train/plugin_session.hpp"
-#include "gantry/train/run.hpp"
+#include "config/experiment.hpp"
+#include "sweep/launch.hpp"
+#include "train/plugin_session.hpp"
+#include "train/run.hpp"
 
 namespace gantry::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "command.hpp"
-#include "gantry/eval/train_classifier.hpp"
+#include "eval/train_classifier.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/threads.hpp"
 

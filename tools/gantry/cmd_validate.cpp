@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "command.hpp"
-#include "gantry/config/experiment.hpp"
-#include "gantry/train/plugin_session.hpp"
-#include "gantry/train/run.hpp"
+#include "config/experiment.hpp"
+#include "train/plugin_session.hpp"
+#include "train/run.hpp"
 
 namespace gantry::cli {
 namespace {

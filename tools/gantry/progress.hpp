@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "gantry/train/run.hpp"
+#include "train/run.hpp"
 
 namespace gantry::cli {
 

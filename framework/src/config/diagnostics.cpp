@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/config/diagnostics.hpp"
+#include "config/diagnostics.hpp"
 
 #include <algorithm>
 #include <tuple>

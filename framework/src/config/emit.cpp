@@ -4,7 +4,7 @@
 // sections are written from their key tables (keys.cpp), plugin sections from the plugins'.
 #include <sstream>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "keys.hpp"
 #include "plugin_options.hpp"
 #include "values.hpp"

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The experiment schema (docs/configuration.md): Node tree → ExperimentSpec. Every check adds to
 // one Diagnostics list, so a file with five mistakes is reported with five lines in one run.
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
-#include "gantry/config/document.hpp"
-#include "gantry/suggest.hpp"
+#include "config/document.hpp"
+#include "suggest.hpp"
 #include "keys.hpp"
 #include "plugin_options.hpp"
 #include "section.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "gantry/config/document.hpp"
+#include "config/document.hpp"
 
 namespace gantry::config {
 

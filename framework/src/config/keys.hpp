@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "gantry/error.hpp"
 #include "section.hpp"
 #include "values.hpp"

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <optional>
 
-#include "gantry/config/document.hpp"
+#include "config/document.hpp"
 
 namespace gantry::config {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "gantry/suggest.hpp"
+#include "suggest.hpp"
 #include "values.hpp"
 
 namespace gantry::config::detail {

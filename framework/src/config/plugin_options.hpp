@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/document.hpp"
-#include "gantry/config/experiment.hpp"
-#include "gantry/plugin/catalog.hpp"
+#include "config/document.hpp"
+#include "config/experiment.hpp"
+#include "plugin/catalog.hpp"
 
 namespace gantry::config::detail {
 

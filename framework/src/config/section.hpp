@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/document.hpp"
-#include "gantry/suggest.hpp"
+#include "config/document.hpp"
+#include "suggest.hpp"
 #include "values.hpp"
 
 namespace gantry::config::detail {

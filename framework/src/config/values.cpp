@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "gantry/suggest.hpp"
+#include "suggest.hpp"
 
 namespace gantry::config::detail {
 

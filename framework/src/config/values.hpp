@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/document.hpp"
+#include "config/document.hpp"
 
 namespace gantry::config::detail {
 

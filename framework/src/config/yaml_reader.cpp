@@ -14,7 +14,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "gantry/config/document.hpp"
+#include "config/document.hpp"
 
 namespace gantry::config {
 

@@ -2,11 +2,14 @@
 #include "gantry/eval/idx_images.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "gantry/datasets/idx_file.hpp"
 #include "gantry/error.hpp"
 
 namespace gantry::eval {
+
+namespace fs = std::filesystem;
 
 Batch read_idx_images(const std::string& images_path, const std::string& labels_path, int64_t limit) {
     const datasets::IdxArray images = datasets::read_idx(images_path);
@@ -22,6 +25,15 @@ Batch read_idx_images(const std::string& images_path, const std::string& labels_
     for (int64_t i = 0; i < n * h * w; ++i) x[i] = static_cast<float>(images.values[static_cast<size_t>(i)]) / 127.5f - 1.f;
     for (int64_t i = 0; i < n; ++i) batch.labels.data()[i] = static_cast<float>(labels.values[static_cast<size_t>(i)]);
     return batch;
+}
+
+
+std::string idx_path(const std::string& dir, const std::string& split, const std::string& what) {
+    const std::string base = split + "-" + what + (what == "images" ? "-idx3-ubyte" : "-idx1-ubyte");
+    for (const std::string& name : {base + ".gz", base})
+        if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
+    throw DataError(dir + ": neither " + base + ".gz nor " + base +
+                    " exists; install Debian's dataset-fashion-mnist or point to a folder of IDX files");
 }
 
 }  // namespace gantry::eval

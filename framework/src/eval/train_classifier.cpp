@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/eval/train_classifier.hpp"
+#include "eval/train_classifier.hpp"
 
 #include <chrono>
 #include <cstring>
@@ -12,7 +12,7 @@
 #include "gantry/error.hpp"
 #include "gantry/eval/classifier.hpp"
 #include "gantry/eval/idx_images.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/io/sha256.hpp"
 #include "gantry/ops.hpp"
@@ -49,14 +49,6 @@ double accuracy(Classifier& classifier, const Batch& data) {
 }
 
 }  // namespace
-
-std::string idx_path(const std::string& dir, const std::string& split, const std::string& what) {
-    const std::string base = split + "-" + what + (what == "images" ? "-idx3-ubyte" : "-idx1-ubyte");
-    for (const std::string& name : {base + ".gz", base})
-        if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
-    throw DataError(dir + ": neither " + base + ".gz nor " + base +
-                    " exists; install Debian's dataset-fashion-mnist or point to a folder of IDX files");
-}
 
 TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
                                        const std::function<void(const std::string&)>& progress) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/append_file.hpp"
+#include "io/append_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

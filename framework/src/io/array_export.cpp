@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/array_export.hpp"
+#include "io/array_export.hpp"
 
 #include <bit>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "gantry/io/numbers.hpp"
 
 namespace gantry::io {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 namespace gantry::io {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/checkpoint_dir.hpp"
+#include "io/checkpoint_dir.hpp"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "io/posix_io.hpp"
 
 namespace gantry::io {

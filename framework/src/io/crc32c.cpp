@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/crc32c.hpp"
+#include "io/crc32c.hpp"
 
 #include <array>
 #include <cstring>

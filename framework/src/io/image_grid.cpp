@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/image_grid.hpp"
+#include "io/image_grid.hpp"
 
 #include <algorithm>
 #include <cmath>

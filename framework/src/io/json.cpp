@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/json.hpp"
+#include "io/json.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/paths.hpp"
+#include "io/paths.hpp"
 
 #include <sys/stat.h>
 

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "io/posix_io.hpp"
 
 // libpng reports errors by longjmp. A longjmp must not cross a C++ frame with live destructors,

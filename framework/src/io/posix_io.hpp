@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "gantry/io/faults.hpp"
+#include "io/faults.hpp"
 
 namespace gantry::io::detail {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/run_dir.hpp"
+#include "io/run_dir.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "gantry/error.hpp"
-#include "gantry/io/paths.hpp"
+#include "io/paths.hpp"
 #include "io/posix_io.hpp"
 
 namespace gantry::io {

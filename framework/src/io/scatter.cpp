@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/scatter.hpp"
+#include "io/scatter.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/io/tensorboard.hpp"
+#include "io/tensorboard.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,8 +14,8 @@
 #include <system_error>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
-#include "gantry/io/crc32c.hpp"
+#include "io/atomic_file.hpp"
+#include "io/crc32c.hpp"
 #include "io/posix_io.hpp"
 
 // Field numbers from tensorboard/compat/proto/event.proto and summary.proto:

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/plugin/catalog.hpp"
+#include "plugin/catalog.hpp"
 
 namespace gantry::plugin {
 

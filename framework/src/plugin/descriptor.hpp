@@ -4,7 +4,7 @@
 #include <string>
 
 #include "gantry/plugin/abi.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 namespace gantry::plugin::detail {
 

@@ -2,7 +2,7 @@
 // The plugin host. Policy models: ggml's load_backend (exact API match, messages with both
 // versions), OBS's obs-module.c (required exports, reject newer API, duplicate ids refused, never
 // dlclose), Qt's QPluginLoader (same toolchain). See gantry/plugin/host.hpp for the rules.
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 
 #include <dlfcn.h>
 
@@ -26,7 +26,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/plugin/abi.hpp"
-#include "gantry/suggest.hpp"
+#include "suggest.hpp"
 #include "descriptor.hpp"
 #include "library_file.hpp"
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "gantry/io/numbers.hpp"
 
 namespace gantry::report::detail {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The report: statistics over training seeds per configuration, the plots, and the two pages.
-#include "gantry/report/report.hpp"
+#include "report/report.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "gantry/io/numbers.hpp"
 #include "html.hpp"
 #include "plots.hpp"

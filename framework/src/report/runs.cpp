@@ -6,7 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "gantry/config/document.hpp"
+#include "config/document.hpp"
 #include "gantry/error.hpp"
 
 namespace gantry::report::detail {

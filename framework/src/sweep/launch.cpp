@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "gantry/error.hpp"
-#include "gantry/io/paths.hpp"
-#include "gantry/report/report.hpp"
+#include "io/paths.hpp"
+#include "report/report.hpp"
 #include "records.hpp"
 
 namespace gantry::sweep {

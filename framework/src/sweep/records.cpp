@@ -10,7 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 namespace gantry::sweep::detail {
 namespace fs = std::filesystem;

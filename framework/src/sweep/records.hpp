@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/sweep/launch.hpp"
+#include "sweep/launch.hpp"
 
 namespace gantry::sweep::detail {
 

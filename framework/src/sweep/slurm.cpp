@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "records.hpp"
 
 namespace gantry::sweep::detail {

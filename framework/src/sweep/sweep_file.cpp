@@ -10,10 +10,10 @@
 
 #include "config/section.hpp"
 #include "config/values.hpp"
-#include "gantry/config/document.hpp"
-#include "gantry/io/paths.hpp"
-#include "gantry/suggest.hpp"
-#include "gantry/sweep/sweep.hpp"
+#include "config/document.hpp"
+#include "io/paths.hpp"
+#include "suggest.hpp"
+#include "sweep/sweep.hpp"
 
 namespace gantry::sweep {
 namespace fs = std::filesystem;

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
-#include "gantry/io/crc32c.hpp"
-#include "gantry/io/json.hpp"
+#include "io/atomic_file.hpp"
+#include "io/crc32c.hpp"
+#include "io/json.hpp"
 #include "io/posix_io.hpp"
 
 namespace gantry {

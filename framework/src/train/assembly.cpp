@@ -7,11 +7,11 @@
 #include "gantry/error.hpp"
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 #include "gantry/random.hpp"
-#include "gantry/train/plugin_session.hpp"
-#include "gantry/train/optimizers.hpp"
-#include "gantry/train/run.hpp"
+#include "train/plugin_session.hpp"
+#include "train/optimizers.hpp"
+#include "train/run.hpp"
 
 namespace gantry::train {
 

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "gantry/architecture.hpp"
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "gantry/data.hpp"
 #include "gantry/loss.hpp"
 #include "gantry/metric.hpp"
-#include "gantry/train/trainer.hpp"
+#include "trainer/trainer.hpp"
 
 namespace gantry::train {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/train/optimizers.hpp"
+#include "train/optimizers.hpp"
 
 #include <type_traits>
 

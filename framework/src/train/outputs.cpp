@@ -5,11 +5,11 @@
 #include <optional>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
-#include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/json.hpp"
+#include "io/atomic_file.hpp"
+#include "io/checkpoint_dir.hpp"
+#include "io/json.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/run.hpp"
+#include "train/run.hpp"
 
 namespace gantry::train {
 

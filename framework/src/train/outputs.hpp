@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/experiment.hpp"
-#include "gantry/io/append_file.hpp"
+#include "config/experiment.hpp"
+#include "io/append_file.hpp"
 #include "gantry/io/png.hpp"
-#include "gantry/io/run_dir.hpp"
-#include "gantry/io/tensorboard.hpp"
+#include "io/run_dir.hpp"
+#include "io/tensorboard.hpp"
 #include "gantry/metric.hpp"
-#include "gantry/plugin/host.hpp"
-#include "gantry/train/trainer.hpp"
+#include "plugin/host.hpp"
+#include "trainer/trainer.hpp"
 
 namespace gantry::train {
 

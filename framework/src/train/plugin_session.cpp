@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/train/plugin_session.hpp"
+#include "train/plugin_session.hpp"
 
 namespace gantry::train {
 

@@ -6,12 +6,12 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
-#include "gantry/io/atomic_file.hpp"
-#include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/json.hpp"
-#include "gantry/io/tensorboard.hpp"
+#include "io/atomic_file.hpp"
+#include "io/checkpoint_dir.hpp"
+#include "io/json.hpp"
+#include "io/tensorboard.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/run.hpp"
+#include "train/run.hpp"
 
 namespace gantry::train {
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "train/assembly.hpp"
 
 namespace gantry::train {

@@ -2,7 +2,7 @@
 // `gantry run`, top to bottom: resolve the experiment, assemble what trains it, open the run
 // directory (or resume it), then iterate — log, evaluate, draw samples, checkpoint — until done,
 // stopped by stop_when or interrupted. Each of those has its own file; this one is the loop.
-#include "gantry/train/run.hpp"
+#include "train/run.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -10,11 +10,11 @@
 #include <exception>
 #include <filesystem>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "gantry/error.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/plugin_session.hpp"
+#include "train/plugin_session.hpp"
 #include "train/assembly.hpp"
 #include "train/evaluation.hpp"
 #include "train/outputs.hpp"

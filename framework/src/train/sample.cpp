@@ -6,16 +6,16 @@
 #include <optional>
 
 #include "gantry/error.hpp"
-#include "gantry/io/array_export.hpp"
-#include "gantry/io/checkpoint_dir.hpp"
-#include "gantry/io/image_grid.hpp"
+#include "io/array_export.hpp"
+#include "io/checkpoint_dir.hpp"
+#include "io/image_grid.hpp"
 #include "gantry/io/png.hpp"
-#include "gantry/io/scatter.hpp"
+#include "io/scatter.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/random.hpp"
 #include "gantry/threads.hpp"
-#include "gantry/train/plugin_session.hpp"
-#include "gantry/train/run.hpp"
+#include "train/plugin_session.hpp"
+#include "train/run.hpp"
 #include "train/assembly.hpp"
 #include "train/sampling.hpp"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gantry/datasets/mixture.hpp"
-#include "gantry/io/image_grid.hpp"
+#include "io/image_grid.hpp"
 #include "gantry/random.hpp"
 
 namespace gantry::train {

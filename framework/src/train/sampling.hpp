@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "gantry/io/png.hpp"
-#include "gantry/io/scatter.hpp"
+#include "io/scatter.hpp"
 #include "gantry/tensor.hpp"
 #include "train/assembly.hpp"
 

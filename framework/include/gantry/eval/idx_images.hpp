@@ -14,4 +14,8 @@ namespace gantry::eval {
 /// samples. Throws DataError naming the files when their counts differ.
 Batch read_idx_images(const std::string& images_path, const std::string& labels_path, int64_t limit = 0);
 
+/// The IDX file of `split` ("train" or "t10k") and `what` ("images" or "labels") in `dir`,
+/// gzipped or plain, whichever exists. Throws DataError naming both candidates when neither does.
+std::string idx_path(const std::string& dir, const std::string& split, const std::string& what);
+
 }  // namespace gantry::eval

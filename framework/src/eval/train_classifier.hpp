@@ -37,8 +37,4 @@ struct TrainClassifierResult {
 TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
                                        const std::function<void(const std::string&)>& progress = {});
 
-/// The IDX file of `split` ("train" or "t10k") and `what` ("images" or "labels") in `dir`,
-/// gzipped or plain, whichever exists. Throws DataError naming both candidates when neither does.
-std::string idx_path(const std::string& dir, const std::string& split, const std::string& what);
-
 }  // namespace gantry::eval

@@ -35,7 +35,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/plugin/catalog.hpp"
+#include "plugin/catalog.hpp"
 #include "gantry/plugin/object.hpp"
 #include "gantry/plugin/options.hpp"
 

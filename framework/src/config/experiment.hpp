@@ -19,13 +19,13 @@
 #include <vector>
 
 #include "gantry/architecture.hpp"
-#include "gantry/config/diagnostics.hpp"
+#include "config/diagnostics.hpp"
 #include "gantry/optim/adam.hpp"
 #include "gantry/optim/rmsprop.hpp"
 #include "gantry/optim/sgd.hpp"
-#include "gantry/plugin/catalog.hpp"
+#include "plugin/catalog.hpp"
 #include "gantry/plugin/options.hpp"
-#include "gantry/train/schedule.hpp"
+#include "trainer/schedule.hpp"
 
 namespace gantry::config {
 

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "gantry/config/diagnostics.hpp"
-#include "gantry/config/experiment.hpp"
+#include "config/diagnostics.hpp"
+#include "config/experiment.hpp"
 
 namespace gantry::sweep {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/train/trainer.hpp"
+#include "trainer/trainer.hpp"
 
 #include <cmath>
 #include <numeric>
@@ -9,7 +9,7 @@
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/optim/optimizer.hpp"
-#include "train/poison.hpp"
+#include "trainer/poison.hpp"
 
 namespace gantry::train {
 

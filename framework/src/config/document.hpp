@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gantry/config/diagnostics.hpp"
+#include "config/diagnostics.hpp"
 
 namespace gantry::config {
 

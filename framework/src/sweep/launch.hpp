@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/sweep/sweep.hpp"
+#include "sweep/sweep.hpp"
 
 namespace gantry::sweep {
 

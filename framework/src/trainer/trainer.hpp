@@ -21,7 +21,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/random.hpp"
 #include "gantry/serialize.hpp"
-#include "gantry/train/schedule.hpp"
+#include "trainer/schedule.hpp"
 
 namespace gantry {
 namespace nn {

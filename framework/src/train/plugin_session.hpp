@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "gantry/config/experiment.hpp"
-#include "gantry/plugin/host.hpp"
+#include "config/experiment.hpp"
+#include "plugin/host.hpp"
 
 namespace gantry::train {
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "gantry/optim/optimizer.hpp"
 
 namespace gantry::train {

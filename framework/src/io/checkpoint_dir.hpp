@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/io/checkpoint.hpp"
+#include "io/checkpoint.hpp"
 
 namespace gantry::io {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "train/poison.hpp"
+#include "trainer/poison.hpp"
 
 #include <cstdlib>
 #include <limits>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "gantry/train/schedule.hpp"
+#include "trainer/schedule.hpp"
 
 #include <algorithm>
 #include <cmath>
