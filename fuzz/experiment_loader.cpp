@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "gantry/error.hpp"
 
 // The suite replays the corpora through the same function under another name

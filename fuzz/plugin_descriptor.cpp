@@ -14,7 +14,7 @@
 
 #include "gantry/error.hpp"
 #include "gantry/plugin/abi.hpp"
-#include "gantry/plugin/host.hpp"
+#include "plugin/host.hpp"
 #include "plugin/descriptor.hpp"
 
 namespace {

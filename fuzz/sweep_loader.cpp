@@ -15,9 +15,9 @@
 #include <system_error>
 #include <unistd.h>
 
-#include "gantry/config/experiment.hpp"
+#include "config/experiment.hpp"
 #include "gantry/error.hpp"
-#include "gantry/sweep/sweep.hpp"
+#include "sweep/sweep.hpp"
 
 namespace {
 

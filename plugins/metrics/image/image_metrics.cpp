@@ -20,7 +20,6 @@
 #include "gantry/eval/classifier.hpp"
 #include "gantry/eval/feature_metrics.hpp"
 #include "gantry/eval/idx_images.hpp"
-#include "gantry/eval/train_classifier.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/io/sha256.hpp"
 #include "gantry/serialize.hpp"
