@@ -111,9 +111,9 @@ int run_experiment(const RunRequest& request) {
     SignalScope signals;
     const io::RunDir dir = resuming ? reopen_run_directory(request.resume_dir)
                                     : create_run_directory(request, spec.experiment);
-    observer.started(trainer.iteration(), spec.schedule.iterations);
     ResumeState state =
         resuming ? resume(dir.path, run, experiments.saved, request.allow_inexact_resume, observer) : ResumeState(spec);
+    observer.started(trainer.iteration(), spec.schedule.iterations);
     RunOutputs out(dir.path, spec, plugins.host->used());
     if (!resuming) observer.note("run directory: " + dir.path.string());
     const FixedInputs fixed = fixed_inputs(run);
