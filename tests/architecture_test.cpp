@@ -40,7 +40,7 @@ const std::map<std::string, std::set<std::string>> kMayInclude = {
     {"plugin", {"."}},
     {"config", {".", "plugin", "trainer"}},
     {"train", {"config", "io", "plugin", "trainer"}},
-    {"report", {"config", "io"}},
+    {"report", {".", "config", "io"}},
     {"sweep", {".", "config", "io", "report"}},
 };
 

@@ -17,7 +17,7 @@ struct ReportArgs {
 std::function<int()> setup_report(CLI::App& app) {
     auto args = std::make_shared<ReportArgs>();
     app.add_option("dir", args->dir, "a sweep directory, a run directory, or a directory of runs")->required();
-    app.add_option("--metric", args->options.metrics, "tabulate this metric (repeatable; default: all)")
+    app.add_option("--metric", args->options.metrics, "tabulate this metric, one the runs evaluated (repeatable; default: all of them)")
         ->allow_extra_args(false);
     app.add_option("--selection", args->options.selection,
                    "final (the last evaluation, default) or best (best evaluated iteration: optimistic)")

@@ -77,14 +77,14 @@ std::string base64(const std::string& bytes) {
     return out;
 }
 
-void Page::heading(const std::string& text) { blocks_.push_back({Block::heading, text, {}, {}, 0, {}, {}, false}); }
-void Page::paragraph(const std::string& text) { blocks_.push_back({Block::paragraph, text, {}, {}, 0, {}, {}, false}); }
+void Page::heading(const std::string& text) { blocks_.push_back({Block::heading, text, {}, {}, {}, {}, {}, false}); }
+void Page::paragraph(const std::string& text) { blocks_.push_back({Block::paragraph, text, {}, {}, {}, {}, {}, false}); }
 void Page::table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                 size_t highlight) {
-    blocks_.push_back({Block::table, {}, header, rows, highlight, {}, {}, false});
+                 std::set<size_t> highlight) {
+    blocks_.push_back({Block::table, {}, header, rows, std::move(highlight), {}, {}, false});
 }
 void Page::figure(const std::string& png, const std::string& caption, const fs::path& base, bool sample) {
-    blocks_.push_back({Block::figure, caption, {}, {}, 0, png, fs::path(png).lexically_relative(base).string(), sample});
+    blocks_.push_back({Block::figure, caption, {}, {}, {}, png, fs::path(png).lexically_relative(base).string(), sample});
 }
 
 std::string Page::markdown() const {
@@ -104,7 +104,7 @@ std::string Page::markdown() const {
                     out << "|";
                     for (size_t i = 0; i < b.rows[r].size(); ++i) {
                         const std::string cell = md_cell(b.rows[r][i]);
-                        out << " " << (r == b.highlight && i < 2 ? "**" + cell + "**" : cell) << " |";
+                        out << " " << (b.highlight.count(r) && i < 2 ? "**" + cell + "**" : cell) << " |";
                     }
                     out << "\n";
                 }
@@ -130,7 +130,7 @@ std::string Page::html() const {
                 for (const std::string& h : b.header) out << "<th>" << escape(h) << "</th>";
                 out << "</tr></thead><tbody>\n";
                 for (size_t r = 0; r < b.rows.size(); ++r) {
-                    out << (r == b.highlight ? "<tr class=\"best\">" : "<tr>");
+                    out << (b.highlight.count(r) ? "<tr class=\"best\">" : "<tr>");
                     for (const std::string& cell : b.rows[r]) out << "<td>" << escape(cell) << "</td>";
                     out << "</tr>\n";
                 }

@@ -3,6 +3,7 @@
 // One report page built once and written twice: as Markdown (images linked) and as one
 // self-contained HTML file (CSS inline, PNGs embedded as base64 data URIs).
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,9 @@ public:
     void heading(const std::string& text);
     /// Markdown-ish text: `code` and **bold** are rendered in HTML too.
     void paragraph(const std::string& text);
-    /// `highlight` is the row index to emphasise (>= rows.size(): none).
+    /// `highlight`: the indices of the rows to emphasise (none: empty).
     void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-               size_t highlight);
+               std::set<size_t> highlight = {});
     /// An image by path; Markdown links it relative to `base`, HTML embeds it.
     void figure(const std::string& png, const std::string& caption, const std::filesystem::path& base,
                 bool sample = false);
@@ -32,7 +33,7 @@ private:
         std::string text;
         std::vector<std::string> header;
         std::vector<std::vector<std::string>> rows;
-        size_t highlight = 0;
+        std::set<size_t> highlight;
         std::string path, relative;
         bool sample = false;
     };

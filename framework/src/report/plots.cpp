@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "plots.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -47,6 +48,21 @@ const char* kStyle =
 
 }  // namespace
 
+std::pair<double, double> bar_range(const BarPlot& plot) {
+    double lo = 0, hi = 0;
+    bool any = false;
+    for (const Bar& b : plot.bars) {
+        if (!std::isfinite(b.value)) continue;
+        any = true;
+        const double e = std::isfinite(b.error) ? std::fabs(b.error) : 0.0;
+        lo = std::min(lo, b.value - e);
+        hi = std::max(hi, b.value + e);
+    }
+    if (!any || hi == lo) return {0.0, 1.0};
+    const double pad = 0.05 * (hi - lo);
+    return {lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + pad : 0.0};
+}
+
 bool gnuplot_available() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
 
 std::string draw(const fs::path& dir, const LinePlot& plot) {
@@ -75,6 +91,9 @@ std::string draw(const fs::path& dir, const LinePlot& plot) {
 }
 
 std::string draw(const fs::path& dir, const BarPlot& plot) {
+    if (std::none_of(plot.bars.begin(), plot.bars.end(), [](const Bar& b) { return std::isfinite(b.value); }))
+        return "nothing to plot for " + plot.name + " (no configuration has a value)";
+    const auto [y_lo, y_hi] = bar_range(plot);
     std::string rows = "# label value error\n";
     for (const Bar& b : plot.bars) {
         std::string label = b.label;
@@ -88,6 +107,7 @@ std::string draw(const fs::path& dir, const BarPlot& plot) {
     body << kStyle << "set title " << gp_quote(plot.title) << "\nset ylabel " << gp_quote(plot.ylabel)
          << "\nset style fill solid 0.55 border lc rgb '#333333'\nset boxwidth 0.6\nset key off\n"
          << "set xtics rotate by -25 left\nset xrange [-0.6:" << plot.bars.size() - 0.4 << "]\nset bmargin 8\n"
+         << "set yrange [" << number(y_lo) << ":" << number(y_hi) << "]\nset xzeroaxis lt -1\n"
          << "plot " << gp_quote(data) << " using 0:2:xtic(1) with boxes lc rgb '#4477aa', \\\n     "
          << gp_quote(data) << " using 0:2:3 with yerrorbars lc rgb '#222222' pt 0 lw 1.5\n";
     return run_gnuplot(dir, plot.name, body.str());

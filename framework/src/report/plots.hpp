@@ -5,6 +5,7 @@
 #include <array>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gantry::report::detail {
@@ -36,6 +37,11 @@ struct BarPlot {
     std::string ylabel;
     std::vector<Bar> bars;
 };
+
+/// The y range of a bar chart: it always includes zero (bars are lengths: an axis from 2.055 to
+/// 2.105 would make equal bars look different), and every bar with its error bar, plus 5 %.
+/// {0, 1} when no bar has a finite value.
+std::pair<double, double> bar_range(const BarPlot& plot);
 
 /// True when `gnuplot` can be started.
 bool gnuplot_available();

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "gantry/error.hpp"
 #include "io/atomic_file.hpp"
@@ -16,6 +17,7 @@
 #include "html.hpp"
 #include "plots.hpp"
 #include "runs.hpp"
+#include "suggest.hpp"
 
 namespace gantry::report {
 namespace fs = std::filesystem;
@@ -109,15 +111,28 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                     "gantry report: --selection must be final or best, got '", selection, "'");
     const bool best = selection == "best";
 
-    std::vector<std::string> metrics = !options.metrics.empty() ? options.metrics : c.sweep_metrics;
-    if (metrics.empty()) {
-        std::set<std::string> seen;
+    // The metrics the runs evaluated (and those the sweep asked for), in order of appearance.
+    std::vector<std::string> known = c.sweep_metrics;
+    {
+        std::set<std::string> seen(known.begin(), known.end());
         for (const RunData& r : c.runs)
             for (const detail::Row& row : r.evals)
                 for (const auto& [k, v] : row.values)
                     // eval.jsonl also times each evaluation; that is not a metric.
-                    if (k != "seconds" && seen.insert(k).second) metrics.push_back(k);
+                    if (k != "seconds" && seen.insert(k).second) known.push_back(k);
     }
+    for (const std::string& m : options.metrics) {
+        if (std::find(known.begin(), known.end(), m) != known.end()) continue;
+        std::string list;
+        for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+        const std::string hint = did_you_mean(m, known);
+        GANTRY_CHECK_AS(ConfigError, false, "gantry report: --metric ", m, ": no run in ", dir.string(),
+                        " evaluated a metric of that name", hint.empty() ? "" : " (" + hint + ")",
+                        known.empty() ? std::string("; no run has evaluated any metric yet")
+                                      : "; the known metrics: " + list);
+    }
+    std::vector<std::string> metrics = !options.metrics.empty() ? options.metrics : c.sweep_metrics;
+    if (metrics.empty()) metrics = known;
     std::vector<std::string> losses;
     {
         std::set<std::string> seen;
@@ -126,6 +141,31 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                 for (const auto& [k, v] : row.values)
                     if (k != "it_per_s" && k.find("grad_norm") == std::string::npos && seen.insert(k).second)
                         losses.push_back(k);
+    }
+    // A logged series equal to another in every row of every run (g/total = g/fake when the loss
+    // has one term) is drawn once, its plot naming both.
+    std::map<std::string, std::vector<std::string>> same_as;  // plotted loss -> its duplicates
+    {
+        auto trace = [&](const std::string& key) {
+            std::vector<std::tuple<size_t, int64_t, double>> t;
+            for (size_t i = 0; i < c.runs.size(); ++i)
+                for (const detail::Row& row : c.runs[i].logs)
+                    if (auto it = row.values.find(key); it != row.values.end()) t.emplace_back(i, row.iteration, it->second);
+            return t;
+        };
+        std::vector<std::string> kept;
+        std::vector<std::vector<std::tuple<size_t, int64_t, double>>> traces;
+        for (const std::string& loss : losses) {
+            auto t = trace(loss);
+            auto twin = std::find(traces.begin(), traces.end(), t);
+            if (twin != traces.end() && !t.empty()) {
+                same_as[kept[static_cast<size_t>(twin - traces.begin())]].push_back(loss);
+            } else {
+                kept.push_back(loss);
+                traces.push_back(std::move(t));
+            }
+        }
+        losses = kept;
     }
 
     // Finished runs by configuration; unfinished ones are listed, never averaged.
@@ -156,6 +196,7 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                           "the scores are biased upwards; compare with the default, the final iteration."
                         : "**Model selection: final iteration** (the last evaluation of each run). Mean ± standard "
                           "error over training seeds; the best configuration is marked ★.");
+    for (const std::string& g : c.grouping) page.paragraph(g);
 
     for (const std::string& metric : metrics) {
         const bool lower = lower_is_better(metric);
@@ -166,22 +207,36 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                 if (double x = selected(*r, metric, best); std::isfinite(x)) v.push_back(x);
             conf_stats[k] = stats_of(v);
         }
-        size_t winner = n_conf;
+        // The best mean; every configuration that reaches it exactly shares the ★.
+        double best_mean = NAN;
         for (size_t k = 0; k < n_conf; ++k)
-            if (conf_stats[k].n > 0 && (winner == n_conf || (lower ? conf_stats[k].mean < conf_stats[winner].mean
-                                                                   : conf_stats[k].mean > conf_stats[winner].mean)))
-                winner = k;
+            if (conf_stats[k].n > 0 && (std::isnan(best_mean) || (lower ? conf_stats[k].mean < best_mean
+                                                                        : conf_stats[k].mean > best_mean)))
+                best_mean = conf_stats[k].mean;
+        std::set<size_t> winners;
+        for (size_t k = 0; k < n_conf; ++k)
+            if (conf_stats[k].n > 0 && conf_stats[k].mean == best_mean) winners.insert(k);
         page.heading(metric + (lower ? " (lower is better)" : " (higher is better)"));
         std::vector<std::vector<std::string>> rows;
         for (size_t k = 0; k < n_conf; ++k) {
             const Stats& s = conf_stats[k];
             const size_t planned = static_cast<size_t>(std::count_if(
                 c.runs.begin(), c.runs.end(), [&](const RunData& r) { return r.configuration == k; }));
-            rows.push_back({(k == winner ? "★ " : "") + c.configurations[k],
+            rows.push_back({(winners.count(k) ? "★ " : "") + c.configurations[k],
                             fmt(s.mean) + " ± " + fmt(s.se), fmt(s.median), fmt(s.min) + " … " + fmt(s.max),
-                            std::to_string(s.n) + (planned > s.n ? " of " + std::to_string(planned) : "")});
+                            s.n == 0 && !by_conf[k].empty()
+                                ? "0 (not evaluated)"
+                                : std::to_string(s.n) + (planned > s.n ? " of " + std::to_string(planned) : "")});
         }
-        page.table({"configuration", "mean ± s.e.", "median", "min … max", "seeds"}, rows, winner);
+        page.table({"configuration", "mean ± s.e.", "median", "min … max", "seeds"}, rows, winners);
+        if (winners.size() > 1) {
+            std::string names;
+            size_t i = 0;
+            for (size_t k : winners)
+                names += (i++ == 0 ? "" : i == winners.size() ? " and " : ", ") + c.configurations[k];
+            page.paragraph("**Tie:** " + names + " have exactly the same mean " + metric + " (" + fmt(best_mean) +
+                           "): each is marked ★, " + (winners.size() > 2 ? "none is better than the others." : "neither is better."));
+        }
         if (plots) {
             detail::BarPlot bars{"final-" + safe_name(metric),
                                  metric + " per configuration (" + (best ? "best evaluated" : "final") +
@@ -212,8 +267,12 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
     }
     if (plots)
         for (const std::string& loss : losses) {
-            detail::LinePlot curve{"loss-" + safe_name(loss), loss + " over iterations (mean, band: min–max over seeds)",
-                                   "iteration", loss, {}};
+            std::string name = loss;
+            for (const std::string& twin : same_as[loss]) name += " = " + twin;
+            const std::string also = same_as[loss].empty() ? "" : " (identical series in every run, drawn once)";
+            detail::LinePlot curve{"loss-" + safe_name(loss),
+                                   name + " over iterations (mean, band: min–max over seeds)" + also, "iteration", name,
+                                   {}};
             for (size_t k = 0; k < n_conf; ++k) curve.series.push_back(over_seeds(by_conf[k], loss, false, c.configurations[k]));
             add_figure(curve.title, curve.name, detail::draw(plot_dir, curve));
         }
@@ -248,7 +307,7 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
         std::vector<std::vector<std::string>> rows;
         for (const RunData* r : failures)
             rows.push_back({r->id, r->label, std::to_string(r->seed), r->status, r->message});
-        page.table({"run", "configuration", "seed", "status", "message"}, rows, rows.size());
+        page.table({"run", "configuration", "seed", "status", "message"}, rows);
     }
     if (!files.notes.empty()) {
         page.heading("Notes");

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "config/document.hpp"
+#include "config/experiment.hpp"
 #include "gantry/error.hpp"
 
 namespace gantry::report::detail {
@@ -49,10 +51,33 @@ void read_run_files(RunData& run) {
     }
 }
 
-/// experiment and seed of a run directory's experiment.yaml (the resolved file: both present).
-void read_identity(RunData& run) {
+/// `key.path` -> scalar text for every leaf of a YAML tree (list items as `key[i]`).
+void flatten(const config::Node& node, const std::string& path, std::map<std::string, std::string>& out) {
+    if (node.is_mapping()) {
+        for (const config::Entry& e : node.entries) flatten(e.value, path.empty() ? e.key : path + "." + e.key, out);
+    } else if (node.is_sequence()) {
+        bool scalars = true;
+        for (const config::Node& item : node.items) scalars = scalars && (item.is_scalar() || item.is_null());
+        if (scalars) {  // [a, b] as one value: a list of metrics differs as a whole
+            std::string text = "[";
+            for (size_t i = 0; i < node.items.size(); ++i) text += (i ? ", " : "") + node.items[i].scalar;
+            out[path] = text + "]";
+        } else {
+            for (size_t i = 0; i < node.items.size(); ++i) flatten(node.items[i], path + "[" + std::to_string(i) + "]", out);
+        }
+    } else {
+        out[path] = node.is_null() ? "null" : node.scalar;
+    }
+}
+
+/// Experiment name, seed and configuration identity of a run directory, from its experiment.yaml
+/// (the resolved experiment). The identity is that of a sweep's run ids without the seed: the
+/// configuration hash of the experiment with seed and threads cleared. A file that does not load
+/// as an experiment (hand-edited, a newer format) is identified by its text without those keys.
+void read_identity(RunData& run, std::vector<std::string>& notes) {
+    const std::string file = (fs::path(run.dir) / "experiment.yaml").string();
     config::Diagnostics d;
-    const config::Node root = config::load_yaml_file((fs::path(run.dir) / "experiment.yaml").string(), d);
+    const config::Node root = config::load_yaml_file(file, d);
     if (const config::Node* n = root.is_mapping() ? root.find("experiment") : nullptr) run.label = n->scalar;
     if (const config::Node* n = root.is_mapping() ? root.find("seed") : nullptr) {
         try {
@@ -61,6 +86,81 @@ void read_identity(RunData& run) {
         }
     }
     if (run.label.empty()) run.label = fs::path(run.dir).parent_path().filename().string();
+    try {
+        config::ExperimentSpec spec = config::load_experiment(
+            file, {}, [](const std::vector<std::string>&) -> const plugin::Catalog* { return nullptr; },
+            config::Spelling::v1);
+        spec.seed = 0;
+        spec.threads = 0;
+        run.identity = config::config_hash(spec);
+        config::Diagnostics ignored;
+        flatten(config::parse_yaml(config::to_yaml(spec), file, ignored), "", run.settings);
+    } catch (const Error& e) {
+        flatten(root, "", run.settings);
+        const std::string why = e.what();
+        notes.push_back(file + " does not load as an experiment (" + why.substr(0, why.find('\n')) +
+                        "); its run is grouped by the file's text");
+    }
+    run.settings.erase("seed");
+    run.settings.erase("threads");
+    if (run.identity.empty()) {
+        std::string text;
+        for (const auto& [k, v] : run.settings) text += k + "=" + v + "\n";
+        run.identity = "text:" + config::fnv1a_hex(text);
+    }
+}
+
+/// Configurations of plain runs: one per identity, in order of first appearance. Configurations
+/// that share an experiment name are labelled with the keys that tell them apart.
+void group_runs(Collection& c) {
+    std::vector<std::string> identities;
+    std::vector<const RunData*> first;
+    for (RunData& run : c.runs) {
+        auto known = std::find(identities.begin(), identities.end(), run.identity);
+        run.configuration = static_cast<size_t>(known - identities.begin());
+        if (known == identities.end()) {
+            identities.push_back(run.identity);
+            first.push_back(&run);
+        }
+    }
+    c.configurations.clear();
+    for (const RunData* r : first) c.configurations.push_back(r->label);
+    std::vector<std::string> labels = c.configurations;
+    std::set<std::string> done;
+    for (size_t k = 0; k < first.size(); ++k) {
+        const std::string& name = first[k]->label;
+        std::vector<size_t> same;
+        for (size_t j = 0; j < first.size(); ++j)
+            if (first[j]->label == name) same.push_back(j);
+        if (same.size() < 2 || !done.insert(name).second) continue;
+        std::set<std::string> keys;
+        for (size_t a : same)
+            for (size_t b : same) {
+                const auto& sa = first[a]->settings;
+                const auto& sb = first[b]->settings;
+                for (const auto& [key, value] : sa)
+                    if (auto it = sb.find(key); it == sb.end() || it->second != value) keys.insert(key);
+            }
+        std::vector<std::string> differing(keys.begin(), keys.end());
+        std::string list;
+        for (size_t i = 0; i < differing.size(); ++i) list += (i ? ", " : "") + std::string("`") + differing[i] + "`";
+        c.grouping.push_back(std::to_string(same.size()) + " configurations are named " + name + ": they differ in " +
+                             (differing.empty() ? std::string("nothing the report can name") : list) +
+                             ", so they are reported apart, not averaged as seeds of one.");
+        constexpr size_t kShown = 3;
+        for (size_t j : same) {
+            std::string label = name + " (";
+            for (size_t i = 0; i < differing.size() && i < kShown; ++i) {
+                auto it = first[j]->settings.find(differing[i]);
+                label += (i ? ", " : "") + differing[i] + "=" + (it == first[j]->settings.end() ? "—" : it->second);
+            }
+            if (differing.size() > kShown) label += ", +" + std::to_string(differing.size() - kShown) + " more";
+            if (differing.empty()) label += first[j]->identity;
+            labels[j] = label + ")";
+        }
+    }
+    c.configurations = labels;
+    for (RunData& run : c.runs) run.label = c.configurations[run.configuration];
 }
 
 }  // namespace
@@ -122,13 +222,11 @@ Collection collect(const std::string& dir) {
         RunData run;
         run.dir = p.string();
         run.id = p.filename().string();
-        read_identity(run);
-        auto known = std::find(c.configurations.begin(), c.configurations.end(), run.label);
-        run.configuration = static_cast<size_t>(known - c.configurations.begin());
-        if (known == c.configurations.end()) c.configurations.push_back(run.label);
+        read_identity(run, c.notes);
         read_run_files(run);
         c.runs.push_back(std::move(run));
     }
+    group_runs(c);
     return c;
 }
 

@@ -21,6 +21,11 @@ struct RunData {
     std::string label;
     size_t configuration = 0;
     uint64_t seed = 0;
+    /// Outside a sweep: the configuration's identity, config::config_hash of the resolved
+    /// experiment with the seed and the thread count cleared (as a sweep's run ids, minus the
+    /// seed), and its settings as flat `key.path` -> value (seed and threads left out).
+    std::string identity;
+    std::map<std::string, std::string> settings;
     /// done, stopped, failed, interrupted, diverged, running, pending, missing.
     std::string status;
     std::string message;
@@ -41,6 +46,9 @@ struct Collection {
     std::vector<std::string> sweep_metrics;
     std::string sweep_selection;
     std::vector<std::string> notes;
+    /// Outside a sweep, for runs that share an experiment name but not a configuration: one
+    /// sentence per name naming the keys that tell them apart.
+    std::vector<std::string> grouping;
 };
 
 /// Reads a sweep directory, a run directory or a directory of run directories.
