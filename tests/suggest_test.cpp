@@ -35,7 +35,7 @@ TEST_CASE("suggest: closest name within max(2 - len/3) edits", "[suggest]") {
     CHECK(did_you_mean("resnet", {"mlp", "dcgan"}).empty());
 }
 
-TEST_CASE("suggest: every close name, closest first, for messages that list them", "[suggest]") {
+TEST_CASE("suggest: every close name - closest first - for messages that list them", "[suggest]") {
     using Names = std::vector<std::string>;
     CHECK(close_names("los", {"lost", "dataset", "loss", "lossy"}) == Names{"lost", "loss", "lossy"});
     // 1 and 2 edits; "bad_loss" is 3, beyond max(2, 8 / 3).

@@ -128,7 +128,7 @@ TEST_CASE("keys: a value of the wrong type is refused at the key's path", "[conf
     }
 }
 
-TEST_CASE("keys: each bound is enforced, and the bound itself is accepted unless open", "[config][keys]") {
+TEST_CASE("keys: each bound is enforced and the bound itself is accepted unless open", "[config][keys]") {
     for (const KeyDoc& k : framework_keys()) {
         if (k.type != "number" && k.type != "integer" && k.type != "two numbers") continue;
         const Place& place = places().at(k.table);
@@ -208,7 +208,7 @@ TEST_CASE("keys: a renamed key is refused by a message naming its new name", "[c
     CHECK(today.config_hash == old_run.config_hash);
 }
 
-TEST_CASE("keys: the hash is taken over the v1 spelling, so a rename keeps every identity", "[config][keys]") {
+TEST_CASE("keys: the hash is taken over the v1 spelling so a rename keeps every identity", "[config][keys]") {
     const ExperimentSpec s = load({"optimizers.discriminator.schedule={type: linear, final_fraction: 0.5}"});
     const std::string v1 = to_yaml(s, Spelling::v1);
     CHECK_THAT(v1, Catch::Contains("    schedule: {type: linear, final_lr: 0.5}\n"));

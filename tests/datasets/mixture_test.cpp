@@ -30,7 +30,7 @@ TEST_CASE("mixture metadata: set_mixture and find_mixture round-trip exactly", "
     CHECK(datasets::find_mixture(info)->means.size() == 1);
 }
 
-TEST_CASE("mixture metadata: malformed entries are refused, naming the key", "[data][errors]") {
+TEST_CASE("mixture metadata: malformed entries are refused - naming the key", "[data][errors]") {
     DataInfo info;
     info.metadata[datasets::kMixtureMeans] = {1, 0};
     CHECK_THROWS_AS(datasets::find_mixture(info), Error);

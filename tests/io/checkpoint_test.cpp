@@ -80,7 +80,7 @@ CheckpointData small_checkpoint() {
 }
 }  // namespace
 
-TEST_CASE("checkpoint: a tensor file, round trip bit-exact, named in messages", "[io][checkpoint]") {
+TEST_CASE("checkpoint: a tensor file - round trip bit-exact - named in messages", "[io][checkpoint]") {
     TempDir dir;
     const auto path = dir.path / "ckpt-000002000.gck";
     write_checkpoint(path, small_checkpoint());

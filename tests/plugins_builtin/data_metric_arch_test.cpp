@@ -243,7 +243,7 @@ TEST_CASE("mixture_metrics: high quality means within threshold x std of the nea
     CHECK(metrics_of(points, 5).at("high_quality") == Approx(100));
 }
 
-TEST_CASE("mixture_metrics: data without mixture metadata is refused, naming the keys",
+TEST_CASE("mixture_metrics: data without mixture metadata is refused - naming the keys",
           "[plugins_builtin][metric]") {
     auto metric = builtin_host().create_metric(
         "mixture_metrics", defaults(plugin::Kind::metric, "mixture_metrics"), plugin::Context{});

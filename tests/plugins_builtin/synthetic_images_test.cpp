@@ -27,7 +27,7 @@ std::unique_ptr<Dataset> synthetic(uint64_t seed, const std::map<std::string, pl
 
 }  // namespace
 
-TEST_CASE("synthetic_images: uniform images in [-1, 1], each a function of seed and index",
+TEST_CASE("synthetic_images: uniform images between -1 and 1 - each a function of seed and index",
           "[plugins_builtin][data][synthetic_images]") {
     const auto data = synthetic(0);
     const DataInfo info = data->info();

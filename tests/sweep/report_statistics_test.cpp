@@ -101,7 +101,7 @@ TEST_CASE("report: same-named configurations are told apart and never averaged a
     CHECK_THAT(md, Contains("| " + kB + " | 3 | failed |"));
 }
 
-TEST_CASE("report: mean, s.e., median, range and the ★ under the final-iteration rule", "[sweep][report]") {
+TEST_CASE("report: mean and s.e. and median and range and the ★ under the final-iteration rule", "[sweep][report]") {
     gantry::testing::TempDir tmp;
     write_runs(tmp.path);
     gantry::report::write_report(tmp.str());
@@ -126,7 +126,7 @@ TEST_CASE("report: mean, s.e., median, range and the ★ under the final-iterati
     CHECK(best_rows == 3);  // fd: A; modes: A and B
 }
 
-TEST_CASE("report: --selection best takes each run's best evaluation, --metric picks the tables", "[sweep][report]") {
+TEST_CASE("report: --selection best takes each run's best evaluation - --metric picks the tables", "[sweep][report]") {
     gantry::testing::TempDir tmp;
     write_runs(tmp.path);
     gantry::report::ReportOptions options;
@@ -167,7 +167,7 @@ TEST_CASE("report: an unknown --metric is a usage error naming the known ones", 
     CHECK_THAT(cli.output, !Contains("gnuplot"));
 }
 
-TEST_CASE("report: bar charts include zero, so equal-looking bars look equal", "[sweep][report]") {
+TEST_CASE("report: bar charts include zero so equal-looking bars look equal", "[sweep][report]") {
     using gantry::report::detail::BarPlot;
     const BarPlot close{"b", "t", "y", {{"a", 2.055, 0.01}, {"b", 2.105, 0.01}}};
     const auto [lo, hi] = gantry::report::detail::bar_range(close);

@@ -76,7 +76,7 @@ void reseal(std::string& bytes, size_t table_at, size_t table_length) {
 }
 }  // namespace
 
-TEST_CASE("tensor files round trip exactly, metadata and tensors", "[serialize]") {
+TEST_CASE("tensor files round trip exactly - metadata and tensors", "[serialize]") {
     const StateDict d = sample_dict();
     const std::string metadata = R"({"iteration": 2000, "note": "kept byte for byte",  "x": [1, 2]})";
     const std::string bytes = to_bytes(d, metadata);
@@ -313,7 +313,7 @@ TEST_CASE("hostile counts and lengths are refused before any allocation", "[seri
     CHECK_THROWS_WITH(from_bytes(repeated), Contains("'b' is out of order or repeated after 'b'"));
 }
 
-TEST_CASE("foreign files, newer versions and GTSD state dicts are refused with what they are", "[serialize]") {
+TEST_CASE("foreign files - newer versions and GTSD state dicts are refused with what they are", "[serialize]") {
     std::string bytes = to_bytes(sample_dict());
     set_u32(bytes, 8, 2);
     CHECK_THROWS_WITH(from_bytes(bytes), Contains("expected tensor file format version 1, got 2") &&
@@ -326,7 +326,7 @@ TEST_CASE("foreign files, newer versions and GTSD state dicts are refused with w
                       Contains("t.gtf: a GTSD state dict") && Contains("gantry train-classifier"));
 }
 
-TEST_CASE("tensor files on disk: atomic replace, named errors", "[serialize]") {
+TEST_CASE("tensor files on disk: atomic replace - named errors", "[serialize]") {
     testing::TempDir dir;
     const fs::path path = dir.path / "weights.gtf";
     const StateDict d = sample_dict();

@@ -90,7 +90,7 @@ TEST_CASE("bench: --experiment times any experiment's training iteration", "[cli
     CHECK(j["gflops_achieved_median"].is_null());
 }
 
-TEST_CASE("bench: an unknown workload, or a workload and --experiment together, is exit 2", "[cli][bench]") {
+TEST_CASE("bench: an unknown workload - or a workload and --experiment together - is exit 2", "[cli][bench]") {
     const gantry::testing::ProcessResult unknown = run_gantry({"bench", "dcgan32", "--iters", "1"});
     CHECK(unknown.exit_code == 2);
     CHECK_THAT(unknown.output, Catch::Contains("unknown workload 'dcgan32'"));

@@ -311,7 +311,7 @@ TEST_CASE("pins: the EMA weights after k steps against a hand computation", "[tr
 
 // ---- how many steps, in which order ---------------------------------------------------------
 
-TEST_CASE("pins: repeat 5 takes five D steps per iteration, each on a fresh batch",
+TEST_CASE("pins: repeat 5 takes five D steps per iteration - each on a fresh batch",
           "[train][pins]") {
     Run run(options(3, "D5 G1"));
     for (int t = 0; t < 3; ++t) {
