@@ -18,7 +18,7 @@ TEST_CASE("suggest: optimal string alignment distance", "[suggest]") {
     CHECK(edit_distance("lamda", "lambda") == 1);
 }
 
-TEST_CASE("suggest: closest name within max(2 - len/3) edits", "[suggest]") {
+TEST_CASE("suggest: closest name within the larger of 2 and len/3 edits", "[suggest]") {
     const std::vector<std::string> keys{"experiment", "seed", "threads", "schedule", "samples"};
     CHECK(closest_name("sede", keys) == "seed");
     CHECK(closest_name("schedul", keys) == "schedule");
