@@ -50,7 +50,7 @@ packages=(
   libboost-dev libboost-filesystem-dev             # Boost.DLL (plugins) and its filesystem
   catch2                                           # the test framework (v2)
   libpng-dev zlib1g-dev                            # sample grids, .gz datasets
-  libcli11-dev nlohmann-json3-dev libfmt-dev       # the CLI, JSON outputs, formatting
+  libcli11-dev nlohmann-json3-dev                  # the CLI, JSON outputs
   dataset-fashion-mnist                            # the image dataset the examples train on
   libeigen3-dev                                    # symmetric eigensolver (Frechet distance)
   gnuplot-nox                                      # report plots (PNG and SVG)

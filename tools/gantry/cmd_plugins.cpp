@@ -12,6 +12,7 @@
 #include "command.hpp"
 #include "gantry/error.hpp"
 #include "plugin/host.hpp"
+#include "suggest.hpp"
 
 namespace gantry::cli {
 namespace {
@@ -97,8 +98,10 @@ CommandSetup setup_plugins() {
             if (!kind->empty()) {
                 only = plugin::kind_from_string(*kind);
                 if (!only) {
-                    std::fprintf(stderr, "gantry plugins: error: unknown kind '%s'; valid kinds: %s\n",
-                                 kind->c_str(), plugin::valid_kinds());
+                    const std::string hint =
+                        did_you_mean(*kind, {"architecture", "loss", "dataset", "metric"});
+                    std::fprintf(stderr, "gantry plugins: error: unknown kind '%s'; valid kinds: %s%s\n",
+                                 kind->c_str(), plugin::valid_kinds(), hint.empty() ? "" : ("; " + hint).c_str());
                     return static_cast<int>(ExitCode::bad_config);
                 }
             }

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `gantry` command line: dispatches to the registered subcommands and maps every error kind
 // to the exit code of the product spec.
+#include <algorithm>
 #include <filesystem>
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "command.hpp"
 #include "gantry/error.hpp"
+#include "suggest.hpp"
 
 namespace gantry::cli {
 
@@ -39,6 +43,15 @@ int main(int argc, char** argv) {
     for (const CommandRegistration& c : commands()) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);
         runners[sub] = c.setup(*sub);
+    }
+    // A misspelt subcommand ("gantry rn"): CLI11 would only say that a subcommand is required.
+    std::vector<std::string> names;
+    for (const CommandRegistration& c : commands()) names.emplace_back(c.name);
+    if (argc > 1 && argv[1][0] != '-' && std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+        const std::string hint = gantry::did_you_mean(argv[1], names);
+        std::fprintf(stderr, "gantry: error: unknown command '%s'%s\nRun gantry --help for the commands.\n", argv[1],
+                     hint.empty() ? "" : ("; " + hint).c_str());
+        return static_cast<int>(gantry::ExitCode::bad_config);
     }
     try {
         app.parse(argc, argv);
