@@ -79,12 +79,12 @@ SampleResult sample_from_run(const SampleRequest& request) {
 
     const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), request.format)
                                              : fs::path(request.out);
-    if (request.format == "png") {
-        const io::Image image =
-            run.data.images ? io::image_grid(samples, request.interpolate ? static_cast<int>(kRow) : 0)
-                            : io::scatter_image(reference_real(run, 2500), samples, Tensor(),
-                                                io::scatter_range(reference_real(run, 2500)));
-        io::write_png(out, image);
+    if (request.format == "png" && run.data.images) {
+        io::write_png(out, io::image_grid(samples, request.interpolate ? static_cast<int>(kRow) : 0));
+    } else if (request.format == "png") {
+        // The real points under the plot, drawn once: they also fix the plot's window.
+        const Tensor real = reference_real(run, 2500);
+        io::write_png(out, io::scatter_image(real, samples, Tensor(), io::scatter_range(real)));
     } else {
         // The data's own scale: points as generated, images back from [-1, 1] to [0, 255].
         const Tensor values = run.data.images ? affine(samples, 127.5f, 127.5f) : samples;
