@@ -28,10 +28,18 @@ struct NetworkSpec {
     int64_t pack = 1;
     /// Draws every initial weight.
     Rng* init_rng = nullptr;
+    /// API 2.1: the per-sample shape of the data's condition (gantry/datasets/condition.hpp);
+    /// rank 0 when the data has none. An architecture that cannot take this condition (or needs
+    /// one and gets none) throws from build() with a message naming the shape it expected.
+    Shape condition;
 };
 
-/// A generator's module maps forward(z) (or forward(z, labels) when the data has classes) to
-/// samples; a discriminator's maps forward(x[, labels]) to logits of shape (N) or (N, 1).
+/// A generator's module maps forward(z, context) to samples, a discriminator's maps
+/// forward(x, context) to logits of shape (N), (N, 1) or (N, patches...) — a PatchGAN's map,
+/// which the losses average. The context is the data's condition when it has one
+/// (spec.condition: (N, condition shape...), packed like x for a packing D), else the class ids
+/// (N) when the data has classes; without either the module is called as forward(z) / forward(x).
+/// Class ids of conditional data are not passed: they stay with the metrics.
 class Architecture : public plugin::Object {
 public:
     virtual std::shared_ptr<nn::Module> build(const NetworkSpec& spec) = 0;

@@ -43,6 +43,19 @@ public:
     /// The samples at `indices` (each in [0, info().size)). Must be a pure function of the
     /// indices: the runtime shuffles indices itself, so a resumed run needs no iterator state.
     virtual Batch get(const std::vector<int64_t>& indices) const = 0;
+
+    // ---- API 2.1: conditional data (gantry/datasets/condition.hpp) ---------------------------
+    // The runtime calls these only on a dataset whose info() declares a condition, so a 2.0
+    // plugin (whose table has no such entries) is never asked.
+
+    /// The condition of the samples at `indices`, (N, condition shape...): what G maps to the
+    /// sample and D sees beside it (a low-resolution image, an edge map, a masked image, previous
+    /// frames, token ids). get(indices).x is the target paired with it. Pure, like get().
+    virtual Tensor condition(const std::vector<int64_t>& indices) const;
+    /// A classical estimate of the targets from conditions (N, condition shape...) in the data's
+    /// scale — bicubic upsampling for super-resolution, the mean image in a hole — for the
+    /// baseline column of sample grids and the baseline metrics; undefined when there is none.
+    virtual Tensor baseline(const Tensor& condition) const;
 };
 
 }  // namespace gantry

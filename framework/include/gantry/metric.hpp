@@ -17,6 +17,11 @@ struct MetricContext {
     Tensor fake_labels;   ///< their classes for a conditional generator, else undefined
     uint64_t seed = 0;    ///< for any sampling a metric does (reference subsets...)
     std::string cache_dir;  ///< where a metric may cache what depends only on the data
+    /// API 2.1, conditional data: the evaluation pairs fake was made from — fake[i] is G's answer
+    /// to condition[i], target[i] the true sample (fake_labels[i] its class, when the data has
+    /// classes). They are the first evaluate.samples pairs of the dataset's test split when it
+    /// has one (a `split` option), so every run of a comparison sees the same pairs.
+    Tensor condition, target;
 };
 
 struct MetricValue {

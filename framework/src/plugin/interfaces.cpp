@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gantry/architecture.hpp"
+#include "gantry/data.hpp"
 #include "gantry/error.hpp"
 #include "gantry/plugin/object.hpp"
 #include "gantry/plugin/options.hpp"
@@ -12,6 +13,9 @@ namespace gantry {
 const char* to_string(Role role) {
     return role == Role::generator ? "generator" : "discriminator";
 }
+
+Tensor Dataset::condition(const std::vector<int64_t>&) const { return {}; }
+Tensor Dataset::baseline(const Tensor&) const { return {}; }
 
 namespace plugin {
 

@@ -30,8 +30,11 @@ namespace gantry::plugin {
 ///   1.0  the Descriptor, the four interfaces, OptionSpec
 ///   1.1  OptionType::path
 ///   2.0  DataInfo::metadata replaces DataInfo::modes and DataInfo::mode_std (a layout change)
+///   2.1  conditions: Dataset::condition and ::baseline, NetworkSpec::condition, the steps'
+///        condition and target, Loss::needs_pairs, MetricContext::condition and ::target
+///        (appended fields and virtuals, called only on 2.1 plugins: 2.0 plugins keep loading)
 constexpr uint32_t kApiMajor = 2;
-constexpr uint32_t kApiMinor = 0;
+constexpr uint32_t kApiMinor = 1;
 constexpr uint32_t kDescriptorMagic = 0x4C505447;  // "GTPL"
 #define GANTRY_SDK_VERSION "0.1.0"
 
