@@ -344,6 +344,23 @@ const std::vector<BadCase>& cases() {
         {"--set .nan", kValid, {"optimizers.generator.lr=.nan"},
          {"--set optimizers.generator.lr=.nan: optimizers.generator.lr: expected a finite number"}},
 
+        // ---- terms of G's objective (issue 13) ----
+        {"negative loss weight", replacing("loss", "loss: {plugin: hinge, weight: -1}\n"), {},
+         {"bad.yaml:5:31: loss.weight: expected a number in [0, 1e+09], got '-1'"}},
+        {"infinite term weight", with("terms: [{plugin: hinge, weight: .inf}]\n"), {},
+         {"bad.yaml:7:33: terms[0].weight: expected a finite number"}},
+        {"loss weight 0 and no terms", replacing("loss", "loss: {plugin: hinge, weight: 0}\n"), {},
+         {"bad.yaml:5:31: loss.weight: with loss.weight 0 and no terms the generator has nothing to minimise",
+          "add a term such as terms: [{plugin: l1, weight: 100}]"}},
+        {"terms not a list", with("terms: {plugin: hinge}\n"), {},
+         {"bad.yaml:7:8: terms: expected a list of terms like {plugin: l1, weight: 100}, got a mapping"}},
+        {"a term that is not a mapping", with("terms: [l1]\n"), {},
+         {"bad.yaml:7:9: terms[0]: expected a mapping, got 'l1'"}},
+        {"unknown term plugin", with("terms: [{plugin: hnge, weight: 2}]\n"), {},
+         {"bad.yaml:7:18: terms[0].plugin: unknown loss plugin 'hnge'; did you mean 'hinge'?"}},
+        {"term without a plugin", with("terms: [{weight: 2}]\n"), {},
+         {"terms[0].plugin: missing", "the loss plugin"}},
+
         // ---- several problems, one report ----
         {"three problems", 
          "experiment: t\n"

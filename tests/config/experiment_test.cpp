@@ -324,3 +324,33 @@ TEST_CASE("experiment: evaluate.options sets a metric plugin's options - checked
     const ExperimentSpec again = parse_experiment(s.resolved_yaml, "again.yaml", {}, &fake_catalog());
     CHECK(again.resolved_yaml == s.resolved_yaml);
 }
+
+TEST_CASE("experiment: terms and loss.weight are read - written back only when used", "[config]") {
+    const ExperimentSpec plain = load("ring.yaml");
+    CHECK(plain.terms.empty());
+    CHECK(plain.loss.weight == 1.0);
+    CHECK(plain.resolved_yaml.find("terms:") == std::string::npos);  // other files keep their hash
+    CHECK(plain.resolved_yaml.find("weight:") == std::string::npos);
+
+    const ExperimentSpec s =
+        load("ring.yaml", {"loss.weight=0.5", "terms=[{plugin: hinge, weight: 100}, {plugin: wgan_gp}]"});
+    CHECK(s.loss.weight == 0.5);
+    REQUIRE(s.terms.size() == 2);
+    CHECK(s.terms[0].plugin == "hinge");
+    CHECK(s.terms[0].weight == 100.0);
+    CHECK(s.terms[1].plugin == "wgan_gp");
+    CHECK(s.terms[1].weight == 1.0);  // the default
+    CHECK(s.terms[1].options.has("lambda"));  // the term's options get their defaults
+    CHECK_THAT(s.resolved_yaml, Catch::Contains("loss:\n  plugin: wgan_gp\n  weight: 0.5\n"));
+    CHECK_THAT(s.resolved_yaml, Catch::Contains("\nterms:\n  - plugin: hinge\n    weight: 100.0\n  - plugin: wgan_gp\n    weight: 1.0\n    lambda: "));
+    CHECK(s.config_hash != plain.config_hash);
+    const ExperimentSpec again = parse_experiment(s.resolved_yaml, "again.yaml", {}, &fake_catalog());
+    CHECK(again.resolved_yaml == s.resolved_yaml);
+    CHECK(again.config_hash == s.config_hash);
+}
+
+TEST_CASE("experiment: a plugin section records where it names its plugin", "[config]") {
+    const ExperimentSpec s = load("ring.yaml");
+    CHECK_THAT(s.generator.where, Catch::Matches(".*ring\\.yaml:[0-9]+:[0-9]+"));
+    CHECK_THAT(s.data.where, Catch::Matches(".*ring\\.yaml:[0-9]+:[0-9]+"));
+}

@@ -227,7 +227,7 @@ TEST_CASE("plugin host: API major mismatch is refused with both versions and the
     REQUIRE_THROWS_WITH(scan_only(dir),
                         Contains("plugin 'bad_api_major'") &&
                             Contains("libgantry_bad_api_major.so") && Contains("API 3.0") &&
-                            Contains("this gantry supports 2.x (2.0)") &&
+                            Contains("this gantry supports 2.x (2.1)") &&
                             Contains("rebuild the plugin against this Gantry SDK"));
 }
 
@@ -235,8 +235,19 @@ TEST_CASE("plugin host: a newer API minor is refused", "[plugin]") {
     const std::vector<std::string> dir{fixture("newer_minor")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("libgantry_newer_minor.so") &&
-                                            Contains("API 2.1 is newer than this gantry's 2.0") &&
+                                            Contains("API 2.2 is newer than this gantry's 2.1") &&
                                             Contains("rebuild the plugin"));
+}
+
+TEST_CASE("plugin host: a plugin of an older API minor loads and creates its object", "[plugin]") {
+    // Minor versions are additive (docs/writing-a-plugin.md): a 2.0 plugin keeps loading under 2.1.
+    Host host(only({fixture("older_minor")}));
+    host.scan();
+    const gantry::plugin::PluginInfo* info = host.find(Kind::loss, "older_minor");
+    REQUIRE(info != nullptr);
+    CHECK(info->api_major == 2);
+    CHECK(info->api_minor == 0);
+    CHECK(host.create_loss("older_minor", Options{}, Context{}) != nullptr);
 }
 
 TEST_CASE("plugin host: a different build fingerprint is refused - printing both", "[plugin]") {

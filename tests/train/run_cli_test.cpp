@@ -527,7 +527,7 @@ TEST_CASE("gantry validate: an architecture that refuses its options is exit 2 n
     const Result r = run_gantry({"validate", data("tiny.yaml"), "--set", "discriminator.norm=batch"});
     INFO(r.output);
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains("tiny.yaml: discriminator: plugin 'mlp' cannot build") && Contains("norm: batch"));
+    CHECK_THAT(r.output, Contains("tiny.yaml:7:25: discriminator.plugin: plugin 'mlp' cannot build") && Contains("norm: batch"));
 }
 
 TEST_CASE("gantry run and gantry validate: a plugin that refuses its options is exit 3 naming it",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]`
+// `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]
+//                [--condition test|FILE.png [--compare RUN_DIR...]]`
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -20,7 +21,17 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                    CLI::Option* seed_option = app.add_option("--seed", *seed, "noise seed (default: the run's)");
                    app.add_flag("--interpolate", request->interpolate,
                                 "rows of 8 samples walking between two latent points");
+                   CLI::Option* condition = app.add_option(
+                       "--condition", request->condition,
+                       "conditional runs: 'test' (rows of held-out pairs: condition | baseline | output | target) "
+                       "or a PNG condition (one row of -n outputs)");
+                   app.add_option("--compare", request->compare,
+                                  "with --condition: further runs of the same data whose outputs join each row")
+                       ->take_all();
+                   CLI::Option* count = app.get_option("-n");
                    return [=] {
+                       // With a condition, -n counts rows (test) or outputs (a PNG): 8 unless given.
+                       if (condition->count() > 0 && count->count() == 0) request->count = 8;
                        if (seed_option->count() > 0) request->seed = *seed;
                        const train::SampleResult result = train::sample_from_run(*request);
                        for (const std::string& warning : result.warnings)

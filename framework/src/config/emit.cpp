@@ -55,7 +55,18 @@ std::string to_yaml(const ExperimentSpec& spec, Spelling spelling) {
                 "  latent: " + std::to_string(spec.generator.latent) + "\n");
     emit_plugin(out, "discriminator", spec.discriminator,
                 "  pack: " + std::to_string(spec.discriminator.pack) + "\n");
-    emit_plugin(out, "loss", spec.loss, "");
+    // loss.weight and terms are written only when the file uses them: every experiment written
+    // before they existed keeps its bytes and its hash.
+    emit_plugin(out, "loss", spec.loss,
+                spec.loss.weight == 1.0 ? "" : "  weight: " + format_number(spec.loss.weight) + "\n");
+    if (!spec.terms.empty()) {
+        out << "terms:\n";
+        for (const LossSection& term : spec.terms) {
+            out << "  - plugin: " << quote(term.plugin) << "\n";
+            out << "    weight: " << format_number(term.weight) << "\n";
+            emit_options(out, term, "    ");
+        }
+    }
     out << "optimizers:\n";
     emit_optimizer(out, "generator", spec.optimizers.generator, spelling);
     emit_optimizer(out, "discriminator", spec.optimizers.discriminator, spelling);

@@ -26,6 +26,9 @@ namespace {
 /// The name becomes one directory: keep it well inside a file system's 255-byte component.
 constexpr size_t kMaxExperimentName = 128;
 
+/// loss.weight and a term's weight: a finite non-negative factor (the reader refuses inf and NaN).
+const Range kWeightRange{0, 1e9, false, false};
+
 std::string list_names(const std::vector<std::string>& names) {
     std::string out;
     for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
@@ -53,7 +56,9 @@ public:
         Section dsc = read_plugin(top, "discriminator", plugin::Kind::architecture, {"pack"},
                                   spec.discriminator);
         dsc.integer("pack", spec.discriminator.pack, at_least(1));
-        read_plugin(top, "loss", plugin::Kind::loss, {}, spec.loss);
+        Section loss = read_plugin(top, "loss", plugin::Kind::loss, {"weight"}, spec.loss);
+        loss.number("weight", spec.loss.weight, kWeightRange);
+        read_terms(top, spec.terms);
         read_optimizers(top, spec.optimizers);
         read_schedule(top, spec.schedule);
         read_evaluate(top, spec.evaluate, spec);
@@ -104,17 +109,20 @@ private:
                                        : detail::absolute_path(dir.scalar, dir, base_dir_));
     }
 
+    std::string available_plugins(plugin::Kind kind) const {
+        if (!catalog_) return {};
+        const std::string kind_name = to_string(kind);
+        const auto names = catalog_->names(kind);
+        return names.empty() ? "no " + kind_name + " plugins were found"
+                             : kind_name + " plugins: " + list_names(names);
+    }
+
     Section read_plugin(Section& top, const std::string& key, plugin::Kind kind,
                         const std::vector<std::string>& runtime_keys, PluginSection& out) {
         const Node* node = top.take(key);
         Section s(node, key, d_, top.mark());
         const std::string kind_name = to_string(kind);
-        std::string available;
-        if (catalog_) {
-            const auto names = catalog_->names(kind);
-            available = names.empty() ? "no " + kind_name + " plugins were found"
-                                      : kind_name + " plugins: " + list_names(names);
-        }
+        const std::string available = available_plugins(kind);
         if (!node) {
             top.missing(key, "a section naming " + std::string(kind == plugin::Kind::architecture
                                                                    ? "an "
@@ -127,17 +135,29 @@ private:
             if (node->is_null()) s.missing("plugin", "the " + kind_name + " plugin", available);
             return s;
         }
+        read_plugin_body(s, *node, key, kind, runtime_keys, out);
+        return s;
+    }
+
+    /// A plugin section that is there and a mapping: its name, checked against the catalogue, and
+    /// its options against the plugin's table (`runtime_keys` are the framework's, read by the caller).
+    void read_plugin_body(Section& s, const Node& node, const std::string& key, plugin::Kind kind,
+                          const std::vector<std::string>& runtime_keys, PluginSection& out) {
+        const std::string kind_name = to_string(kind);
+        const std::string available = available_plugins(kind);
         const Node* name_node = s.take("plugin");
         if (!name_node) {
             s.missing("plugin", "the " + kind_name + " plugin", available);
-            return s;
+            return;
         }
         auto name = detail::read_string(*name_node, s.child("plugin"), d_);
-        if (!name) return s;
+        if (!name) return;
         out.plugin = *name;
+        out.where = name_node->mark.file + ":" + std::to_string(name_node->mark.line) + ":" +
+                    std::to_string(name_node->mark.col);
         if (!catalog_) {
-            detail::infer_plugin_options(*node, key, runtime_keys, d_, out);
-            return s;
+            detail::infer_plugin_options(node, key, runtime_keys, d_, out);
+            return;
         }
         const plugin::PluginInfo* schema = catalog_->find(kind, *name);
         if (!schema) {
@@ -149,10 +169,10 @@ private:
             d_.add(name_node->mark, s.child("plugin"),
                    "unknown " + kind_name + " plugin '" + *name + "'",
                    hint.empty() ? available : hint);
-            return s;
+            return;
         }
-        detail::check_plugin_options(*node, key, *schema, runtime_keys, base_dir_, d_, out);
-        return s;
+        detail::check_plugin_options(node, key, *schema, runtime_keys, base_dir_, d_, out);
+        return;
     }
 
     /// A section of scalar keys only, read from its table.
@@ -180,6 +200,27 @@ private:
     template <typename S>
     void finish(Section& s, std::span<const detail::Key<S>> keys, const S& values) {
         finish(s, keys, values, [](const std::string&) { return std::string{}; });
+    }
+
+    /// `terms: [{plugin: l1, weight: 100, <options>}, ...]`: loss plugins added to G's objective.
+    void read_terms(Section& top, std::vector<LossSection>& out) {
+        const Node* n = top.take("terms");
+        if (!n || n->is_null()) return;
+        if (!n->is_sequence()) {
+            d_.add(n->mark, "terms",
+                   "expected a list of terms like {plugin: l1, weight: 100}, got " + describe(*n));
+            return;
+        }
+        for (size_t i = 0; i < n->items.size(); ++i) {
+            const Node& item = n->items[i];
+            const std::string path = "terms[" + std::to_string(i) + "]";
+            Section s(&item, path, d_, n->mark);  // refuses an item that is not a mapping
+            if (!s.present()) continue;
+            LossSection term;
+            read_plugin_body(s, item, path, plugin::Kind::loss, {"weight"}, term);
+            s.number("weight", term.weight, kWeightRange);
+            out.push_back(std::move(term));
+        }
     }
 
     void read_optimizers(Section& top, Optimizers& out) {
@@ -408,6 +449,13 @@ private:
     }
 
     void cross_checks(const Node& root, const ExperimentSpec& spec) {
+        if (spec.loss.weight == 0 && spec.terms.empty()) {
+            const Node* loss = root.find("loss");
+            const Node* weight = loss && loss->is_mapping() ? loss->find("weight") : nullptr;
+            d_.add(weight ? weight->mark : root.mark, "loss.weight",
+                   "with loss.weight 0 and no terms the generator has nothing to minimise",
+                   "add a term such as terms: [{plugin: l1, weight: 100}], or give the loss a weight > 0");
+        }
         const int64_t batch = spec.schedule.batch, pack = spec.discriminator.pack;
         if (batch >= 1 && pack >= 1 && batch % pack != 0) {
             Mark where = root.mark;
@@ -435,7 +483,7 @@ private:
 // overrides stay. This is what makes a sweep over loss.plugin work from one base file.
 void forget_options_of_replaced_plugin(Node& root, const std::string& assignment) {
     static const std::pair<const char*, const char*> kSections[] = {
-        {"data", ""}, {"generator", "latent"}, {"discriminator", "pack"}, {"loss", ""}};
+        {"data", ""}, {"generator", "latent"}, {"discriminator", "pack"}, {"loss", "weight"}};
     const size_t eq = assignment.find('=');
     if (eq == std::string::npos || !root.is_mapping()) return;
     for (const auto& [section, runtime_key] : kSections) {

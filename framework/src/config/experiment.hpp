@@ -35,6 +35,9 @@ struct PluginSection {
     plugin::Options options;
     /// Option names in the plugin's declared order (the order of the resolved YAML).
     std::vector<std::string> option_order;
+    /// Where the section names its plugin ("file:line:col"), for the messages of checks that
+    /// need the plugins themselves (assembly: a condition an architecture refuses).
+    std::string where;
 };
 
 struct GeneratorSection : PluginSection {
@@ -45,6 +48,13 @@ struct GeneratorSection : PluginSection {
 struct DiscriminatorSection : PluginSection {
     /// PacGAN packing (arXiv:1712.04086): samples joined per discriminator input. Runtime key.
     int64_t pack = 1;
+};
+
+/// The adversarial loss, or a term of the generator's objective (`terms:`): a loss plugin and the
+/// weight of its generator terms. Runtime key.
+struct LossSection : PluginSection {
+    /// `loss.weight` 0 makes a reconstruction-only model: G ignores D, and D's steps are skipped.
+    double weight = 1.0;
 };
 
 /// Which optimizer and its options: the alternative is the `type` key, each options struct is
@@ -124,7 +134,10 @@ struct ExperimentSpec {
     PluginSection data;
     GeneratorSection generator;
     DiscriminatorSection discriminator;
-    PluginSection loss;
+    LossSection loss;
+    /// Further terms of the generator's objective (reconstruction, perceptual), each a loss
+    /// plugin with its weight; empty for a plain GAN.
+    std::vector<LossSection> terms;
     Optimizers optimizers;
     Schedule schedule;
     Evaluate evaluate;

@@ -33,13 +33,19 @@ struct Assembly {
     DataInfo data;
     std::unique_ptr<Architecture> generator_arch, discriminator_arch;
     std::unique_ptr<Loss> loss;
+    /// The `terms:` of G's objective, in file order.
+    std::vector<std::unique_ptr<Loss>> terms;
+    /// Conditional data only: where evaluation and sample grids take their pairs from — the
+    /// dataset plugin again with `split: test` when it has that option, else the training data.
+    std::unique_ptr<Dataset> heldout;
     std::vector<MetricPlugin> metrics;
     std::unique_ptr<Trainer> trainer;
 };
 
 /// Creates the experiment's plugins from `session` (the one that resolved `spec`) and builds the
-/// networks, optimizers and trainer at iteration 0. Throws ConfigError naming the section when an
-/// architecture refuses its options or the critic has batch norm under a gradient penalty,
+/// networks, optimizers and trainer at iteration 0. Throws ConfigError naming the section (file,
+/// line:col) when an architecture refuses its options or the data's condition, a term needs
+/// paired data the dataset does not give, or the critic has batch norm under a gradient penalty;
 /// PluginError or DataError as the plugins do.
 Assembly assemble(const config::ExperimentSpec& spec, PluginSession& session);
 

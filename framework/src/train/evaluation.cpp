@@ -12,6 +12,12 @@ Evaluation evaluate(const Assembly& run, const FixedInputs& fixed, const std::st
     context.data = run.data;
     context.fake = run.trainer->generate(fixed.eval_noise, fixed.eval_labels);
     context.fake_labels = fixed.eval_labels;
+    if (run.trainer->conditional()) {
+        // G's context was the pairs' conditions; the metrics see the pairs' classes.
+        context.fake_labels = fixed.eval_pairs.labels;
+        context.condition = fixed.eval_pairs.condition;
+        context.target = fixed.eval_pairs.target;
+    }
     context.seed = run.spec.seed;
     context.cache_dir = cache_dir;
     Evaluation evaluation;

@@ -90,6 +90,12 @@ struct SampleRequest {
     std::optional<uint64_t> seed;
     /// Rows of 8 samples, each row walking linearly between two random latent points.
     bool interpolate = false;
+    /// Conditional runs: "test" draws the first `count` held-out pairs, one row each
+    /// (condition | baseline | output | target); a PNG path is one condition, its row showing
+    /// `count` outputs for different noise (at most 16). Empty: the run's own sample grid rows.
+    std::string condition;
+    /// Further run directories of the same data whose outputs join each row, in order.
+    std::vector<std::string> compare;
 };
 
 /// What `gantry sample` wrote, and what the user should be warned of.

@@ -5,6 +5,7 @@
 /// resumes) shows the same noise; a grid of images or, for 2-D points, a scatter plot over the
 /// real data.
 #include <cstdint>
+#include <vector>
 
 #include "gantry/io/png.hpp"
 #include "io/scatter.hpp"
@@ -25,11 +26,29 @@ Tensor fixed_labels(const DataInfo& data, int64_t n);
 /// `n` real samples in the data's scale, drawn by a fixed stream (for plots and metrics).
 Tensor reference_real(const Assembly& run, int64_t n);
 
-/// The noise (and labels) behind a run's sample frames and evaluations, and what its scatter
-/// plots draw the samples over.
+/// Pairs of conditional data: conditions, their targets and the targets' classes (undefined for
+/// unlabelled data).
+struct Pairs {
+    Tensor condition, target, labels;
+};
+
+/// The first `n` pairs (at most all) of the held-out data — the test split when the dataset has
+/// one, else the training data: every run of a comparison is shown and scored on the same pairs.
+Pairs heldout_pairs(const Assembly& run, int64_t n);
+
+/// The grid of a conditional generator: one row per pair, columns condition | baseline (when the
+/// dataset has one) | each of `outputs` | target (when defined). Conditions that are not images
+/// of the samples' size or a whole fraction of it have no column.
+io::Image pairs_grid(const Assembly& run, const Tensor& condition, const std::vector<Tensor>& outputs,
+                     const Tensor& target);
+
+/// The noise (and G's context) behind a run's sample frames and evaluations, and what its scatter
+/// plots draw the samples over. For conditional data the context is the held-out pairs'
+/// conditions (sample_labels, eval_labels) and the *_pairs keep their targets and classes.
 struct FixedInputs {
     Tensor sample_noise, sample_labels;  ///< samples.grid of them
     Tensor eval_noise, eval_labels;      ///< evaluate.samples of them
+    Pairs sample_pairs, eval_pairs;      ///< conditional data only
     Tensor plot_real;                    ///< points only: real samples under the scatter plots
     Tensor mode_centres;                 ///< mixtures only: (modes, 2)
     io::PlotRange plot_range;            ///< one range for every frame

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "gantry/autograd.hpp"
+#include "gantry/datasets/condition.hpp"
 #include "gantry/error.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
@@ -78,8 +79,19 @@ Trainer::Trainer(TrainerOptions options, TrainerParts parts)
     GANTRY_CHECK(trains_d && trains_g, "Trainer: the schedule must train both networks");
     data_ = parts_.dataset->info();
     GANTRY_CHECK(data_.size >= 1, "Trainer: the dataset is empty");
-    GANTRY_CHECK(data_.classes == 0 || options_.pack == 1,
+    if (const std::optional<Shape> shape = datasets::find_condition_shape(data_)) {
+        conditional_ = true;
+        condition_shape_ = *shape;
+    }
+    // A condition is packed with its sample; class ids have no channel axis to pack along.
+    GANTRY_CHECK(conditional_ || data_.classes == 0 || options_.pack == 1,
                  "Trainer: packing (discriminator.pack > 1) is not supported with class labels");
+    GANTRY_CHECK(options_.adversarial_weight >= 0 && std::isfinite(options_.adversarial_weight),
+                 "Trainer: the adversarial weight must be finite and >= 0, got ",
+                 options_.adversarial_weight);
+    for (const WeightedLoss& term : parts_.terms)
+        GANTRY_CHECK(term.loss && term.weight >= 0 && std::isfinite(term.weight),
+                     "Trainer: a term needs a loss and a finite weight >= 0");
     base_lr_g_ = parts_.generator_optimizer->lr();
     base_lr_d_ = parts_.discriminator_optimizer->lr();
     if (parts_.generator_ema) {
@@ -112,7 +124,7 @@ const std::vector<int64_t>& Trainer::permutation(int64_t epoch) {
     return permutation_;
 }
 
-Batch Trainer::next_real_batch() {
+Trainer::RealBatch Trainer::next_real_batch() {
     std::vector<int64_t> indices(static_cast<size_t>(options_.batch));
     for (int64_t k = 0; k < options_.batch; ++k) {
         const int64_t position = cursor_ + k;
@@ -120,7 +132,17 @@ Batch Trainer::next_real_batch() {
             permutation(position / data_.size)[static_cast<size_t>(position % data_.size)];
     }
     cursor_ += options_.batch;
-    return parts_.dataset->get(indices);
+    RealBatch real{parts_.dataset->get(indices), {}};
+    if (conditional_) {
+        real.condition = parts_.dataset->condition(indices);
+        std::vector<int64_t> expected{options_.batch};
+        for (int64_t d : condition_shape_.dims()) expected.push_back(d);
+        GANTRY_CHECK_AS(DataError, real.condition.defined() && real.condition.shape() == Shape(expected),
+                        "the dataset declares conditions of shape ", condition_shape_,
+                        " but returned ", real.condition.defined() ? real.condition.shape().str() : "none",
+                        " for a batch of ", options_.batch);
+    }
+    return real;
 }
 
 Tensor Trainer::draw_fake_labels(int64_t n) {
@@ -131,8 +153,8 @@ Tensor Trainer::draw_fake_labels(int64_t n) {
     return labels;
 }
 
-Tensor Trainer::apply_generator(nn::Module& g, const Tensor& noise, const Tensor& labels) {
-    return labels.defined() ? g(noise, labels) : g(noise);
+Tensor Trainer::apply_generator(nn::Module& g, const Tensor& noise, const Tensor& context) {
+    return context.defined() ? g(noise, context) : g(noise);
 }
 
 namespace {
@@ -153,8 +175,9 @@ Tensor logits_of(nn::Module& discriminator, const Tensor& input, const Tensor& l
 }
 }  // namespace
 
-Tensor Trainer::apply_discriminator(const Tensor& x, const Tensor& labels) {
-    return logits_of(*parts_.discriminator, pack_view(x, options_.pack), labels);
+Tensor Trainer::apply_discriminator(const Tensor& x, const Tensor& context) {
+    return logits_of(*parts_.discriminator, pack_view(x, options_.pack),
+                     conditional_ ? pack_view(context, options_.pack) : context);
 }
 
 void Trainer::set_learning_rates() {
@@ -187,6 +210,13 @@ Tensor total_of(const LossTerms& terms, StepLog& log, int64_t iteration, size_t 
     log.losses["total"] += total_value;
     return total;
 }
+/// Appends each term's own terms, scaled by its weight (a weight of 1 is not multiplied in).
+template <typename TermsOf>
+void add_weighted_terms(LossTerms& out, const std::vector<WeightedLoss>& terms, TermsOf terms_of) {
+    for (const WeightedLoss& term : terms)
+        for (auto& [name, value] : terms_of(*term.loss))
+            out.emplace_back(name, term.weight == 1.0 ? value : value * static_cast<float>(term.weight));
+}
 }  // namespace
 
 double Trainer::descend(const Tensor& total, optim::Optimizer& optimizer, size_t step_index,
@@ -214,32 +244,36 @@ double Trainer::descend(const Tensor& total, optim::Optimizer& optimizer, size_t
 
 StepLog Trainer::discriminator_step(size_t step_index) {
     StepLog log{Role::discriminator, {}, 0.0};
-    const Batch real = next_real_batch();
-    const Tensor fake_labels = draw_fake_labels(options_.batch);
+    const RealBatch real = next_real_batch();
+    // Conditional data: the fake answers the real batch's conditions, so both share them.
+    const Tensor real_context = conditional_ ? real.condition : real.batch.labels;
+    const Tensor fake_context = conditional_ ? real.condition : draw_fake_labels(options_.batch);
     Tensor fake;
     {
         // G is not trained here: no graph for its weights.
         autograd::NoGradGuard no_grad;
         fake = apply_generator(*parts_.generator, noise_rng_.normal({options_.batch, options_.latent}),
-                               fake_labels);
+                               fake_context);
     }
     // With packing D is a function of packs, so the loss sees packs as its samples: a penalty's
     // per-sample input gradient (WGAN-GP's norm, R1's squared norm) and its interpolation are
     // then taken on D's actual input. Handing the loss single points split each pack's gradient
     // across its points (WGAN-GP pushed every point's share to norm 1, the pack's to sqrt(pack)).
-    // Labels and packing never meet (checked in the constructor).
+    // Class ids and packing never meet (checked in the constructor); a condition is packed like x.
     DiscriminatorStep step;
-    step.real = pack_view(real.x, options_.pack);
-    step.real_labels = real.labels;
+    step.real = pack_view(real.batch.x, options_.pack);
+    step.real_labels = conditional_ ? pack_view(real_context, options_.pack) : real_context;
     step.fake = pack_view(fake, options_.pack);
-    step.fake_labels = fake_labels;
+    step.fake_labels = conditional_ ? step.real_labels : fake_context;
+    if (conditional_) step.condition = step.real_labels;
     step.discriminator = [this](const Tensor& x, const Tensor& l) {
         return logits_of(*parts_.discriminator, x, l);
     };
     step.rng = &loss_rng_;
     step.iteration = iteration_;
-    const Tensor total = total_of(parts_.loss->discriminator_loss(step), log, iteration_, step_index,
-                                  "discriminator");
+    LossTerms terms = parts_.loss->discriminator_loss(step);
+    add_weighted_terms(terms, parts_.terms, [&](Loss& loss) { return loss.discriminator_loss(step); });
+    const Tensor total = total_of(terms, log, iteration_, step_index, "discriminator");
     log.grad_norm = descend(total, *parts_.discriminator_optimizer, step_index, "discriminator");
     parts_.loss->constrain_discriminator(*parts_.discriminator);
     check_stepped_weights(parts_.discriminator_optimizer->params(), iteration_, step_index,
@@ -249,19 +283,32 @@ StepLog Trainer::discriminator_step(size_t step_index) {
 
 StepLog Trainer::generator_step(size_t step_index) {
     StepLog log{Role::generator, {}, 0.0};
-    const Tensor labels = draw_fake_labels(options_.batch);
+    GeneratorStep step;
+    if (conditional_) {
+        const RealBatch real = next_real_batch();
+        step.condition = real.condition;
+        step.real = real.batch.x;
+    }
+    const Tensor context = conditional_ ? step.condition : draw_fake_labels(options_.batch);
     const Tensor noise = noise_rng_.normal({options_.batch, options_.latent});
     FrozenGuard frozen(*parts_.discriminator);
-    const Tensor fake = apply_generator(*parts_.generator, noise, labels);
-    GeneratorStep step;
-    step.d_fake = apply_discriminator(fake, labels);
+    const Tensor fake = apply_generator(*parts_.generator, noise, context);
+    const bool adversarial = options_.adversarial_weight > 0;
+    if (adversarial) step.d_fake = apply_discriminator(fake, context);
     step.fake = fake;
-    step.fake_labels = labels;
+    step.fake_labels = context;
     step.discriminator = [this](const Tensor& x, const Tensor& l) { return apply_discriminator(x, l); };
     step.rng = &loss_rng_;
     step.iteration = iteration_;
-    const Tensor total = total_of(parts_.loss->generator_loss(step), log, iteration_, step_index,
-                                  "generator");
+    LossTerms terms;
+    if (adversarial) {
+        terms = parts_.loss->generator_loss(step);
+        // x * 1 is exact, but skipping it keeps the graph of every unweighted run as it was.
+        if (options_.adversarial_weight != 1.0)
+            for (auto& [name, term] : terms) term = term * static_cast<float>(options_.adversarial_weight);
+    }
+    add_weighted_terms(terms, parts_.terms, [&](Loss& loss) { return loss.generator_loss(step); });
+    const Tensor total = total_of(terms, log, iteration_, step_index, "generator");
     log.grad_norm = descend(total, *parts_.generator_optimizer, step_index, "generator");
     check_stepped_weights(parts_.generator_optimizer->params(), iteration_, step_index, "generator");
     update_ema();
@@ -294,6 +341,8 @@ std::vector<StepLog> Trainer::run_iteration() {
     std::vector<StepLog> logs;
     for (size_t s = 0; s < options_.steps.size(); ++s) {
         const Step& step = options_.steps[s];
+        // Nothing reads D when G ignores it: a reconstruction-only model trains G alone.
+        if (step.network == Role::discriminator && options_.adversarial_weight == 0) continue;
         StepLog merged{step.network, {}, 0.0};
         for (int64_t r = 0; r < step.repeat; ++r) {
             const StepLog one = step.network == Role::discriminator ? discriminator_step(s)
@@ -307,14 +356,14 @@ std::vector<StepLog> Trainer::run_iteration() {
     return logs;
 }
 
-Tensor Trainer::generate(const Tensor& noise, const Tensor& labels) {
+Tensor Trainer::generate(const Tensor& noise, const Tensor& context) {
     autograd::NoGradGuard no_grad;
     nn::Module& g = sampling_generator();
     const bool was_training = g.is_training();
     g.eval();
     Tensor out;
     try {
-        out = apply_generator(g, noise, labels);
+        out = apply_generator(g, noise, context);
     } catch (...) {
         g.train(was_training);
         throw;

@@ -9,6 +9,12 @@
 /// with recording off (no graph for its weights); while G trains, D's weights are frozen (no
 /// weight-gradient work). The loss builds scalar terms; only the trainer zeroes gradients, calls
 /// backward and steps an optimizer: one step per network per scheduled step, penalties included.
+///
+/// Conditional data (the dataset declares a condition): every step, G's included, draws a fresh
+/// real batch, since G answers that batch's conditions and its terms compare the answer with the
+/// batch's targets. The condition is the networks' context in place of class ids. G's objective
+/// is `adversarial_weight` times the loss's generator terms plus each weighted term; with the
+/// weight at 0 D is never asked, so its steps are skipped (a reconstruction-only baseline).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -46,6 +52,14 @@ struct TrainerOptions {
     int64_t ema_start = 0;
     uint64_t seed = 0;
     LrSchedule generator_lr, discriminator_lr;
+    /// The factor of the adversarial loss's generator terms (0: G ignores D).
+    double adversarial_weight = 1.0;
+};
+
+/// A further term of G's objective: a loss plugin whose terms are added with a weight.
+struct WeightedLoss {
+    Loss* loss = nullptr;
+    double weight = 1.0;
 };
 
 /// The networks and objects one run trains.
@@ -54,6 +68,7 @@ struct TrainerParts {
     /// A second generator of the same architecture for the EMA weights; null when EMA is off.
     std::shared_ptr<nn::Module> generator_ema;
     Loss* loss = nullptr;
+    std::vector<WeightedLoss> terms;
     const Dataset* dataset = nullptr;
     std::unique_ptr<optim::Optimizer> generator_optimizer, discriminator_optimizer;
 };
@@ -83,9 +98,13 @@ public:
     nn::Module& generator();
     nn::Module& discriminator();
 
-    /// Samples from `noise` (N, latent) (and labels for a conditional generator), in eval mode and
+    /// Samples from `noise` (N, latent) and G's context — class ids for a class-conditional
+    /// generator, conditions (N, condition shape...) for conditional data — in eval mode and
     /// without recording; the networks return to training mode afterwards.
-    Tensor generate(const Tensor& noise, const Tensor& labels = {});
+    Tensor generate(const Tensor& noise, const Tensor& context = {});
+
+    /// True when the data declares a condition (G and D then take it as their context).
+    bool conditional() const { return conditional_; }
 
     /// Throws DivergenceError when a weight of G, D or the EMA copy is not finite.
     void check_weights_finite() const;
@@ -96,17 +115,24 @@ public:
     void load_state(const StateDict& state);
 
 private:
+    /// A real batch and, for conditional data, its conditions.
+    struct RealBatch {
+        Batch batch;
+        Tensor condition;
+    };
+
     StepLog discriminator_step(size_t step_index);
     StepLog generator_step(size_t step_index);
     /// The one update of a scheduled step: zero grads, backward, check the gradient norm, step.
     /// Returns the norm.
     double descend(const Tensor& total, optim::Optimizer& optimizer, size_t step_index,
                    const char* network);
-    Batch next_real_batch();
+    RealBatch next_real_batch();
     Tensor draw_fake_labels(int64_t n);
-    /// D applied to x (N, ...) as the plugin built it: packed to (N / pack, pack * C, ...).
-    Tensor apply_discriminator(const Tensor& x, const Tensor& labels);
-    Tensor apply_generator(nn::Module& g, const Tensor& noise, const Tensor& labels);
+    /// D applied to x (N, ...) as the plugin built it: packed to (N / pack, pack * C, ...), and
+    /// a condition packed with it.
+    Tensor apply_discriminator(const Tensor& x, const Tensor& context);
+    Tensor apply_generator(nn::Module& g, const Tensor& noise, const Tensor& context);
     void update_ema();
     void set_learning_rates();
     const std::vector<int64_t>& permutation(int64_t epoch);
@@ -114,6 +140,8 @@ private:
     TrainerOptions options_;
     TrainerParts parts_;
     DataInfo data_;
+    bool conditional_ = false;
+    Shape condition_shape_;
     int64_t iteration_ = 0;
     int64_t cursor_ = 0;  ///< real samples drawn so far: epoch = cursor / size
     Rng noise_rng_, loss_rng_;
