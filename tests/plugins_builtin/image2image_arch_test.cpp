@@ -98,7 +98,7 @@ TEST_CASE("unet: translates a condition image of the sample's size at 28 and 32 
     }
 }
 
-TEST_CASE("unet: dropout is the noise in train mode and off in eval mode; z moves the output",
+TEST_CASE("unet: dropout is the noise in train mode and off in eval mode  and z moves the output with noise z",
           "[plugins_builtin][arch][unet]") {
     Rng rng(7, 7);
     const DataInfo data = images(1, 28);
