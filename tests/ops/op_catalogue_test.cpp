@@ -22,6 +22,7 @@
 
 #include "gantry/ops.hpp"
 #include "kernels/reference/matmul_reference.hpp"
+#include "kernels/reference/resample_reference.hpp"
 #include "kernels/reference/softmax_reference.hpp"
 #include "support/op_case.hpp"
 
@@ -386,6 +387,52 @@ std::vector<OpRow> conv_rows() {
     return rows;
 }
 
+Reference upsample_reference(int64_t f) {
+    return [f](const std::vector<Tensor>& x) {
+        const Shape& s = x[0].shape();
+        Tensor y = Tensor::empty(Shape{s[0], s[1], s[2] * f, s[3] * f});
+        reference::upsample_nearest_forward(s, f, x[0].data(), y.data());
+        return y;
+    };
+}
+
+Reference pool_reference(int64_t k, bool mean) {
+    return [k, mean](const std::vector<Tensor>& x) {
+        const Shape& s = x[0].shape();
+        Tensor y = Tensor::empty(Shape{s[0], s[1], s[2] / k, s[3] / k});
+        reference::sum_pool_forward(s, k, x[0].data(), y.data());
+        if (mean)
+            for (int64_t i = 0; i < y.numel(); ++i) y.data()[i] /= static_cast<float>(k * k);
+        return y;
+    };
+}
+
+// The three are linear: a first-order row against the reference, and a row through a curvature
+// whose second order runs through the partner op's rule (upsample_nearest <-> sum_pool2d).
+std::vector<OpRow> resampling_rows() {
+    std::vector<OpRow> rows;
+    rows.push_back({"upsample_nearest", "factor 2", {in({2, 3, 3, 2})},
+                    [](V x) { return upsample_nearest(x[0], 2); }, Order::first, upsample_reference(2)});
+    rows.push_back({"upsample_nearest", "factor 3 non-square", {in({1, 2, 2, 3})},
+                    [](V x) { return upsample_nearest(x[0], 3); }, Order::first, upsample_reference(3)});
+    rows.push_back({"upsample_nearest", "squared, factor 2", {in({2, 2, 2, 3})},
+                    [](V x) { return square(upsample_nearest(x[0], 2)); }});
+    rows.push_back({"sum_pool2d", "k 2", {in({2, 3, 4, 6})},
+                    [](V x) { return sum_pool2d(x[0], 2); }, Order::first, pool_reference(2, false)});
+    rows.push_back({"sum_pool2d", "k 3 non-square", {in({1, 2, 6, 3})},
+                    [](V x) { return sum_pool2d(x[0], 3); }, Order::first, pool_reference(3, false)});
+    rows.push_back({"sum_pool2d", "through tanh, k 2", {in({2, 2, 4, 4}, -0.5f, 0.5f)},
+                    [](V x) { return tanh(sum_pool2d(x[0], 2)); }});
+    rows.push_back({"avg_pool2d", "k 2", {in({2, 3, 4, 6})},
+                    [](V x) { return avg_pool2d(x[0], 2); }, Order::first, pool_reference(2, true)});
+    rows.push_back({"avg_pool2d", "squared, k 4", {in({1, 2, 8, 4})},
+                    [](V x) { return square(avg_pool2d(x[0], 4)); }});
+    // Down then up (the SR generator's and the PatchGAN's path for a smaller condition).
+    rows.push_back({"upsample_nearest", "of avg_pool2d through tanh", {in({2, 1, 4, 4})},
+                    [](V x) { return tanh(upsample_nearest(avg_pool2d(x[0], 2), 2) * 2.f); }});
+    return rows;
+}
+
 std::vector<OpRow> norm_rows() {
     std::vector<OpRow> rows;
     for (const Shape& shape : {Shape{4, 3}, Shape{2, 3, 2, 3}}) {
@@ -463,7 +510,8 @@ const std::vector<Family>& families() {
     static const std::vector<Family> all = {
         {"element-wise", elementwise_rows}, {"binary", binary_rows},     {"operators", operator_rows},
         {"reductions", reduction_rows},     {"shape", shape_rows},       {"linear algebra", linalg_rows},
-        {"convolution", conv_rows},         {"normalisation", norm_rows}, {"classification", classification_rows},
+        {"convolution", conv_rows},         {"resampling", resampling_rows},
+        {"normalisation", norm_rows}, {"classification", classification_rows},
     };
     return all;
 }
@@ -523,6 +571,7 @@ TEST_CASE("op catalogue: reductions", "[op][autograd][catalogue]") { check_rows(
 TEST_CASE("op catalogue: shape", "[op][autograd][catalogue]") { check_rows("shape"); }
 TEST_CASE("op catalogue: linear algebra", "[op][autograd][catalogue]") { check_rows("linear algebra"); }
 TEST_CASE("op catalogue: convolution", "[op][autograd][catalogue]") { check_rows("convolution"); }
+TEST_CASE("op catalogue: resampling", "[op][autograd][catalogue]") { check_rows("resampling"); }
 TEST_CASE("op catalogue: normalisation", "[op][autograd][catalogue]") { check_rows("normalisation"); }
 TEST_CASE("op catalogue: classification and discriminator helpers", "[op][autograd][catalogue]") {
     check_rows("classification");

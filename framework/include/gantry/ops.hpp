@@ -125,6 +125,17 @@ Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, const Shape& 
 Tensor conv2d_weight_grad(const Tensor& grad, const Tensor& x, const Shape& weight_shape,
                           const Conv2dParams& params);
 
+// ---- resampling (NCHW, integer factors) -----------------------------------------------------
+/// Nearest-neighbour upsampling: x (N, C, H, W) -> (N, C, H*f, W*f), each value repeated over an
+/// f x f block. Its gradient is sum_pool2d(grad, f) and sum_pool2d's is upsample_nearest: the two
+/// are each other's adjoints, so both are differentiable to any order.
+Tensor upsample_nearest(const Tensor& x, int64_t factor);
+/// The sum of each non-overlapping k x k block: (N, C, H, W) -> (N, C, H/k, W/k); H and W must
+/// be divisible by k.
+Tensor sum_pool2d(const Tensor& x, int64_t k);
+/// The mean of each k x k block (area downsampling, stride k): sum_pool2d(x, k) / (k * k).
+Tensor avg_pool2d(const Tensor& x, int64_t k);
+
 // ---- normalisation ---------------------------------------------------------------------------
 /// Batch normalisation of x (N, C[, H, W]) per channel. Training: batch statistics, and
 /// running_mean/running_var (if defined) updated in place with `momentum` (PyTorch's convention,
