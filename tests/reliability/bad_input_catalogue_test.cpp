@@ -670,6 +670,27 @@ void data_cases(std::vector<Case>& out) {
         out.push_back(c);
     }
 
+    {  // the paired dataset (issue 13): an images file and a labels file that disagree in count
+        Case c;
+        c.name = "paired: images and labels files that disagree in count";
+        c.args = {"run", "{dir}/case.yaml", "--out", "{dir}/out"};
+        std::string y;
+        for (Line l : base_lines()) {
+            if (l.path == "data.plugin") l.value = "paired";
+            if (l.path == "data.layout") {
+                l.key = "images";
+                l.value = "images.idx\n  labels: labels.idx";
+            }
+            y += render(l);
+        }
+        c.files["case.yaml"] = y;
+        c.files["images.idx"] = valid_idx();  // 2 images of 3x4
+        c.files["labels.idx"] = std::string("\0\0\x08\x01", 4) + be32(3) + std::string("\x01\x02\x03", 3);
+        c.exit_code = 4;
+        c.fragments = {"images.idx", "labels.idx", "3 labels", "2 images"};
+        out.push_back(c);
+    }
+
     auto png = [&](const std::string& name, const std::string& bytes, std::vector<std::string> frags) {
         Case c;
         c.name = "png: " + name;
