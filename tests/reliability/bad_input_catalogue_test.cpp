@@ -734,6 +734,73 @@ void data_cases(std::vector<Case>& out) {
     }
 }
 
+// ---- conditional wiring (issue 13): each refused at validation, naming both sides ------------
+
+/// An image-to-image experiment, one key per line: line 3 the data, 4 G, 5 D, 6 the loss, 7 terms.
+std::string translate_yaml(const std::string& data, const std::string& generator, const std::string& discriminator,
+                           const std::string& loss = "{plugin: nonsaturating}",
+                           const std::string& terms = "[{plugin: l1, weight: 100}]") {
+    return "experiment: cat
+"
+           "threads: 1
+"
+           "data: " + data + "
+"
+           "generator: " + generator + "
+"
+           "discriminator: " + discriminator + "
+"
+           "loss: " + loss + "
+"
+           "terms: " + terms + "
+"
+           "schedule: {iterations: 2, batch: 4}
+";
+}
+
+void conditional_cases(std::vector<Case>& out) {
+    const std::string paired = "{plugin: paired, limit: 16}";
+    const std::string unet = "{plugin: unet}";
+    const std::string patchgan = "{plugin: patchgan}";
+    out.push_back(validate_case(
+        "conditional: a U-Net on data without a condition",
+        translate_yaml("{plugin: idx, limit: 16}", unet, patchgan, "{plugin: nonsaturating}", "[]"),
+        {"case.yaml:4:21: generator.plugin: plugin 'unet' cannot build the generator",
+         "data 'idx' (samples (1, 28, 28), no condition)", "unet needs a condition"}));
+    out.push_back(validate_case(
+        "conditional: a condition the architecture cannot take (7x7 into a U-Net)",
+        translate_yaml("{plugin: paired, limit: 16, transform: downsample, factor: 4}", unet, patchgan),
+        {"case.yaml:4:21: generator.plugin: plugin 'unet' cannot build the generator",
+         "data 'paired' (samples (1, 28, 28), conditions (1, 7, 7))", "srresnet"}));
+    out.push_back(validate_case(
+        "conditional: a reconstruction term on unpaired data",
+        translate_yaml("{plugin: idx, limit: 16}", "{plugin: dcgan, conditional: false}",
+                       "{plugin: dcgan, conditional: false}"),
+        {"case.yaml:7:18: terms[0].plugin: 'l1' compares G's output with a paired target",
+         "data 'idx' (case.yaml:3:16: data.plugin) has no condition"}));
+    out.push_back(validate_case(
+        "conditional: a reconstruction loss on unpaired data",
+        translate_yaml("{plugin: idx, limit: 16}", "{plugin: dcgan, conditional: false}",
+                       "{plugin: dcgan, conditional: false}", "{plugin: l2}", "[]"),
+        {"case.yaml:6:16: loss.plugin: 'l2' compares G's output with a paired target"}));
+    out.push_back(validate_case(
+        "conditional: a PatchGAN receptive field larger than the image",
+        translate_yaml("{plugin: paired, limit: 16, transform: edges}", unet,
+                       "{plugin: patchgan, receptive_field: 34}"),
+        {"case.yaml:5:25: discriminator.plugin: plugin 'patchgan' cannot build the discriminator",
+         "receptive_field 34 is larger than the image (28 x 28)"}));
+    out.push_back(validate_case("conditional: a negative term weight",
+                                translate_yaml(paired, unet, patchgan, "{plugin: nonsaturating}",
+                                               "[{plugin: l1, weight: -100}]"),
+                                {"case.yaml:7:30: terms[0].weight: expected a number in [0, 1e+09], got '-100'"}));
+    out.push_back(validate_case("conditional: a non-finite loss weight",
+                                translate_yaml(paired, unet, patchgan, "{plugin: nonsaturating, weight: .nan}"),
+                                {"case.yaml:6:39: loss.weight: expected a finite number"}));
+    out.push_back(validate_case("conditional: loss weight 0 and no terms",
+                                translate_yaml(paired, unet, patchgan, "{plugin: nonsaturating, weight: 0}", "[]"),
+                                {"loss.weight: with loss.weight 0 and no terms the generator has nothing to minimise"}));
+}
+
 // ---- corrupt and truncated checkpoints ----------------------------------------------------------
 
 /// A finished tiny run with one checkpoint, made once (by a real `gantry run`) and copied per case.
@@ -844,6 +911,7 @@ TEST_CASE("reliability: the bad-input catalogue through the gantry binary", "[re
     output_cases(cases);
     plugin_cases(cases);
     data_cases(cases);
+    conditional_cases(cases);
     checkpoint_cases(cases, ref);
     // The figure docs/reliability.md states: it may grow, never shrink.
     REQUIRE(cases.size() >= 300);
