@@ -105,7 +105,7 @@ TEST_CASE("gantry studio: the page generate bad requests confinement and Ctrl-C 
 
     // Run files: inside the run directory only.
     CHECK(client.Get("/run/experiment.yaml")->status == 200);
-    for (const std::string bad : {"/run/../secret.txt", "/run/..%2Fsecret.txt", "/run/%2Fetc%2Fpasswd",
+    for (const std::string& bad : std::vector<std::string>{"/run/../secret.txt", "/run/..%2Fsecret.txt", "/run/%2Fetc%2Fpasswd",
                                   "/run//etc/passwd", "/run/samples/../../secret.txt"}) {
         auto r = client.Get(bad);
         INFO(bad);

@@ -62,7 +62,7 @@ TEST_CASE("studio: run files only from inside the run directory", "[studio]") {
     gantry::studio::Studio studio(run);
     CHECK(studio.get("/run/experiment.yaml").status == 200);
     CHECK_THAT(studio.get("/run/experiment.yaml").body, Contains("tiny-fashion-dcgan"));
-    for (const std::string bad : {"/run/../secret.txt", "/run//etc/passwd", "/run/" + tmp.path.string() + "/secret.txt",
+    for (const std::string& bad : std::vector<std::string>{"/run/../secret.txt", "/run//etc/passwd", "/run/" + tmp.path.string() + "/secret.txt",
                                   "/run/escape/secret.txt", "/run/samples/../../secret.txt", "/run/./experiment.yaml",
                                   "/run/", "/run/a\\..\\b"}) {
         INFO(bad);

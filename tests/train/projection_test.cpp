@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 
+#include "gantry/autograd.hpp"
 #include "gantry/nn/layers.hpp"
 #include "gantry/ops.hpp"
 #include "gantry/random.hpp"
