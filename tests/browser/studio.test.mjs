@@ -113,9 +113,11 @@ try {
   await page.waitForFunction(() => !window.studio.busy && document.getElementById("status").textContent.includes("candidates in"),
                              {timeout: 60000});
   const generateSeconds = (Date.now() - t0) / 1000;
+  const searchSeconds = await page.$eval("#status", (el) => Number((el.textContent.match(/in ([0-9.]+) s/) || [])[1]));
   const generated = await errors();
   const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-  console.log(`generate: ${generated.length} candidates in ${generateSeconds.toFixed(2)} s (round trip); ` +
+  console.log(`generate: ${generated.length} candidates in ${generateSeconds.toFixed(2)} s (round trip; ` +
+              `the search itself ${searchSeconds} s); ` +
               `under the stroke: best ${Math.min(...generated).toFixed(3)}, mean ${mean(generated).toFixed(3)}; ` +
               `random samples: mean ${mean(randomErrors).toFixed(3)}`);
   check(generated.length === 8, "8 candidates");

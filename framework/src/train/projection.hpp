@@ -108,7 +108,7 @@ struct ProjectResult {
 
 /// `gantry project`: opens the run (newest good checkpoint, EMA generator when it has one), reads
 /// the images and the mask, projects them, and writes per image `reconstruction.png`,
-/// `comparison.png` (target, masked target, reconstruction), `z.npy` (1, latent), `loss.csv` (the
+/// `comparison.png` (target, target with the free pixels grey, reconstruction), `z.npy` (1, latent), `loss.csv` (the
 /// best start's loss per step) and `projection.json` (label, loss, distance, the options).
 /// Throws ConfigError (2) for bad options or --class on an unconditional run, DataError (4) for an
 /// image or mask of the wrong shape (naming both shapes) or a run without a checkpoint.
