@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -89,16 +90,21 @@ int serve(const std::string& run_dir, const std::string& host, int port) {
     std::printf("gantry studio: http://%s:%d/  (%s; Ctrl-C stops)\n", shown.c_str(), bound, run_dir.c_str());
     std::fflush(stdout);
 
-    std::atomic<bool> by_signal{true};
+    // The waiter may be woken before listen_after_bind() has started the server (a signal right
+    // after the URL line): stop() would then be lost, so it waits for the server to run first.
+    std::atomic<bool> signalled{false}, listen_done{false};
     std::thread waiter([&] {
         int caught = 0;
         sigwait(&stop_signals, &caught);
+        signalled = true;
+        while (!server.is_running() && !listen_done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         server.stop();
     });
-    const bool listened = server.listen_after_bind();
-    if (!server.is_running() && waiter.joinable() && !listened) by_signal = false;
-    if (!by_signal) pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter
+    if (!signalled) server.listen_after_bind();
+    listen_done = true;
+    if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);  // listening failed: wake the waiter
     waiter.join();
+    const bool by_signal = signalled;
     std::printf("gantry studio: stopped\n");
     return by_signal ? static_cast<int>(ExitCode::interrupted) : 1;
 }
