@@ -75,6 +75,13 @@ TEST_CASE("gantry project: reconstruction z.npy loss curve and a mask through th
     CHECK_THAT(fixed.output, Contains("class 3"));
     CHECK_THAT(slurp(tmp.path / "fixed" / "bar" / "projection.json"), Contains("\"label\":3"));
 
+    // D's realism term (the conditional D is given the class too).
+    const auto real = run_gantry({"project", run.string(), "--image", (tmp.path / "bar.png").string(), "--steps", "3",
+                                  "--restarts", "1", "--realism", "0.1", "--out", (tmp.path / "realism").string()});
+    INFO(real.output);
+    REQUIRE(real.exit_code == 0);
+    CHECK_THAT(slurp(tmp.path / "realism" / "bar" / "projection.json"), Contains("\"realism\":0.1"));
+
     // Two images in one call, and the default output directory inside the run.
     const auto two = run_gantry({"project", run.string(), "--image", (tmp.path / "bar.png").string(), "--image",
                                  (tmp.path / "bar.png").string(), "--steps", "2", "--restarts", "1"});

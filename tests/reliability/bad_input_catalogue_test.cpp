@@ -830,6 +830,7 @@ void igan_cases(std::vector<Case>& out, const ImageRun& image, const ReferenceRu
     add("project: negative class", project({"--class", "-1"}), 2, {"--class must be >= 0"}, good);
     add("project: zero restarts", project({"--restarts", "0"}), 2, {"--restarts must be in [1, 256]"}, good);
     add("project: negative prior", project({"--prior", "-1"}), 2, {"--prior must be >= 0"}, good);
+    add("project: negative realism", project({"--realism", "-0.5"}), 2, {"--realism must be >= 0"}, good);
     add("project: no --image", {"project", run}, 2, {"--image"});
     add("project: a run on points", {"project", "{dir}/run", "--image", "{dir}/ok.png"}, 2, {"run on points"}, good);
     out.back().prepare = [src = points.dir](const fs::path& dir) { fs::copy(src, dir / "run", fs::copy_options::recursive); };

@@ -181,6 +181,49 @@ TEST_CASE("projection: the objective's gradient in z and its second order agains
     CHECK(second.ok);
 }
 
+TEST_CASE("projection: D's realism term - its gradient by finite differences and D left as it was",
+          "[train][projection][gradcheck]") {
+    testing::SingleThread single;
+    auto g = tiny_generator(2);
+    Rng rng(9, 2);
+    auto d = std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
+        std::make_shared<nn::Flatten>(1), std::make_shared<nn::Linear>(nn::LinearOptions{16, 1}, rng)});
+    g->requires_grad_(false);
+    d->requires_grad_(false);
+    const Tensor targets = Tensor::full({2, 1, 4, 4}, 1.6f);
+    const Tensor weights = Tensor::ones({2, 1, 4, 4});
+    const Tensor counts = sum(weights, {1, 2, 3});
+    auto f = [&](const std::vector<Tensor>& in) {
+        return train::projection_objective(*g, in[0], {}, targets, weights, counts, 0.1f, nullptr, d.get(), 0.7f);
+    };
+    const Tensor z = rng.normal({2, kLatent}, 0.f, 0.5f);
+    const auto first = testing::gradcheck(f, {z.clone()});
+    INFO(first.report);
+    CHECK(first.ok);
+    const auto second = testing::gradgradcheck(f, {z.clone()});
+    INFO(second.report);
+    CHECK(second.ok);
+    // The term is there: with it the objective is larger by 0.7 * softplus(-D(G(z))) > 0.
+    const Tensor with = f({z}), without = train::projection_objective(*g, z, {}, targets, weights, counts, 0.1f);
+    for (int64_t i = 0; i < 2; ++i) CHECK(with.data()[i] > without.data()[i]);
+
+    // project() freezes D as it does G, and refuses the term without a D.
+    d->requires_grad_(true);
+    auto o = options(2, 20);
+    o.realism_weight = 0.5;
+    const auto found = train::project(*g, Tensor::full({1, 1, 4, 4}, 0.3f), {}, o, d.get());
+    CHECK(found[0].candidates.size() == 2);
+    for (const Tensor& p : d->parameters()) {
+        CHECK(p.requires_grad());
+        CHECK_FALSE(p.grad().defined());
+    }
+    CHECK_THAT(testing::error_message<ConfigError>([&] { train::project(*g, Tensor::zeros({1, 1, 4, 4}), {}, o); }),
+               Contains("needs the discriminator"));
+    o.realism_weight = -1;
+    CHECK_THAT(testing::error_message<ConfigError>([&] { o.validate("gantry project"); }),
+               Contains("--realism must be >= 0"));
+}
+
 TEST_CASE("sampling: interpolation rows keep one class each", "[train][projection]") {
     DataInfo data;
     data.classes = 3;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry project RUN_DIR --image F.png [--image G.png ...] [--mask M.png] [--restarts K]
-//  [--steps S] [--lr R] [--prior W] [--class K] [--seed S] [--out DIR]`
+//  [--steps S] [--lr R] [--prior W] [--realism W] [--class K] [--seed S] [--out DIR]`
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -27,6 +27,8 @@ GANTRY_COMMAND("project", "find the latent point (and class) whose sample matche
                    app.add_option("--steps", o.steps, "Adam steps (default 200)");
                    app.add_option("--lr", o.learning_rate, "Adam learning rate on z (default 0.05)");
                    app.add_option("--prior", o.prior_weight, "weight of the prior term mean(z^2) (default 0.01)");
+                   app.add_option("--realism", o.realism_weight,
+                                  "weight of D's realism term softplus(-D(G(z))) (default 0: off)");
                    CLI::Option* class_option =
                        app.add_option("--class", *label, "conditional runs: hold the class fixed (default: search)");
                    CLI::Option* seed_option = app.add_option("--seed", *seed, "seed of the starts (default: the run's)");

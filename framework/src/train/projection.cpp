@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <optional>
 
 #include "gantry/autograd.hpp"
 #include "gantry/error.hpp"
@@ -34,6 +35,8 @@ void ProjectionOptions::validate(const char* command) const {
                     ": --lr must be positive, got ", learning_rate);
     GANTRY_CHECK_AS(ConfigError, std::isfinite(prior_weight) && prior_weight >= 0, command,
                     ": --prior must be >= 0, got ", prior_weight);
+    GANTRY_CHECK_AS(ConfigError, std::isfinite(realism_weight) && realism_weight >= 0, command,
+                    ": --realism must be >= 0, got ", realism_weight);
     if (label >= 0)
         GANTRY_CHECK_AS(ConfigError, classes > 0 && label < classes, command,
                         classes > 0 ? ": --class out of range" : ": --class needs a conditional generator");
@@ -41,7 +44,7 @@ void ProjectionOptions::validate(const char* command) const {
 
 namespace {
 
-/// Freezes a generator for the search and puts it back as it was, even when the search throws.
+/// Freezes a network (G, or D for the realism term) for the search and puts it back as it was, even when the search throws.
 class FrozenGenerator {
 public:
     explicit FrozenGenerator(nn::Module& g) : g_(g), training_(g.is_training()), params_(g.parameters()) {
@@ -85,18 +88,29 @@ Tensor mask_from_image(const Tensor& image) {
 }
 
 Tensor projection_objective(nn::Module& generator, const Tensor& z, const Tensor& labels, const Tensor& targets,
-                            const Tensor& weights, const Tensor& counts, float prior, Tensor* distance) {
+                            const Tensor& weights, const Tensor& counts, float prior, Tensor* distance,
+                            nn::Module* discriminator, float realism) {
     const Tensor x = labels.defined() ? generator(z, labels) : generator(z);
     GANTRY_CHECK_AS(ShapeError, x.shape() == targets.shape(), "projection: the generator makes ", x.shape().str(),
                     ", the targets are ", targets.shape().str());
     const Tensor d = sum(abs(x - targets) * weights, {1, 2, 3}) / counts;
     if (distance != nullptr) *distance = d;
-    return d + mean(square(z), {1}) * prior;
+    Tensor loss = d + mean(square(z), {1}) * prior;
+    if (discriminator != nullptr && realism > 0.f) {
+        const Tensor logits = reshape(labels.defined() ? (*discriminator)(x, labels) : (*discriminator)(x), {-1});
+        GANTRY_CHECK_AS(ShapeError, logits.size(0) == x.size(0), "projection: the discriminator gives ",
+                        logits.size(0), " logits for ", x.size(0), " samples (a packed D cannot score single samples)");
+        loss = loss + softplus(-logits) * realism;
+    }
+    return loss;
 }
 
 std::vector<Projection> project(nn::Module& generator, const Tensor& targets, const Tensor& masks,
-                                const ProjectionOptions& options) {
+                                const ProjectionOptions& options, nn::Module* discriminator) {
     options.validate("projection");
+    const bool realism = options.realism_weight > 0;
+    GANTRY_CHECK_AS(ConfigError, !realism || discriminator != nullptr,
+                    "projection: the realism term needs the discriminator");
     GANTRY_CHECK_AS(ShapeError, targets.shape().rank() == 4, "projection: targets must be (N, C, H, W), got ",
                     targets.shape().str());
     const int64_t n = targets.size(0), c = targets.size(1), h = targets.size(2), w = targets.size(3);
@@ -128,6 +142,8 @@ std::vector<Projection> project(nn::Module& generator, const Tensor& targets, co
     }
 
     FrozenGenerator frozen(generator);
+    std::optional<FrozenGenerator> frozen_d;
+    if (realism) frozen_d.emplace(*discriminator);
     autograd::EnableGradGuard recording;
     Tensor z = Rng(options.seed, kProjectionStream).normal({slots, options.latent});
     z.requires_grad_();
@@ -137,7 +153,8 @@ std::vector<Projection> project(nn::Module& generator, const Tensor& targets, co
     const float prior = static_cast<float>(options.prior_weight);
 
     auto objective = [&](const Tensor& latent, Tensor* distance) {
-        return projection_objective(generator, latent, labels, slot_targets, slot_weights, counts, prior, distance);
+        return projection_objective(generator, latent, labels, slot_targets, slot_weights, counts, prior, distance,
+                                    realism ? discriminator : nullptr, static_cast<float>(options.realism_weight));
     };
 
     std::vector<Projection> out(static_cast<size_t>(n));
@@ -237,7 +254,11 @@ ProjectResult project_images(const ProjectRequest& request) {
         for (int64_t i = 0; i < n; ++i) std::memcpy(masks.data() + i * h * w, one.data(), sizeof(float) * h * w);
     }
 
-    const std::vector<Projection> found = project(trained.generator(), targets, masks, options);
+    GANTRY_CHECK_AS(ConfigError, options.realism_weight == 0 || trained.run.spec.discriminator.pack == 1,
+                    "gantry project: --realism needs a discriminator of single samples; this run packs ",
+                    trained.run.spec.discriminator.pack);
+    const std::vector<Projection> found =
+        project(trained.generator(), targets, masks, options, &trained.run.trainer->discriminator());
 
     ProjectResult result;
     result.warnings = trained.warnings;
@@ -274,7 +295,7 @@ ProjectResult project_images(const ProjectRequest& request) {
         json.add("image", file).add("run_dir", request.run_dir).add("iteration", result.iteration);
         json.add("label", best.label).add("loss", best.loss).add("distance", best.distance);
         json.add("restarts", options.restarts).add("steps", options.steps).add("lr", options.learning_rate);
-        json.add("prior", options.prior_weight).add("seed", options.seed).add("mask", request.mask);
+        json.add("prior", options.prior_weight).add("realism", options.realism_weight).add("seed", options.seed).add("mask", request.mask);
         io::atomic_write(dir / "projection.json", json.str() + "\n");
         result.projected.push_back({file, dir.string(), best.label, best.loss, best.distance});
     }

@@ -12,7 +12,8 @@
 ///
 ///   sum(mask * |G(z) - target|) / sum(mask)  +  prior_weight * mean(z^2)
 ///
-/// (the first term is 0 where the mask is empty: then only the prior pulls).
+/// (the first term is 0 where the mask is empty: then only the prior pulls), plus, optionally,
+/// realism_weight * softplus(-D(G(z))) with D frozen too.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct ProjectionOptions {
     double learning_rate = 0.05;
     /// Weight of mean(z^2), the Gaussian prior's negative log-density up to a constant and scale.
     double prior_weight = 0.01;
+    /// Weight of D's realism term softplus(-D(G(z))) (the non-saturating generator loss per start,
+    /// as TF-GAN's latent estimator adds); 0 = off. Needs the discriminator passed to project().
+    double realism_weight = 0.0;
     uint64_t seed = 0;
     /// Throws ConfigError naming the first bad value (`command` names the caller).
     void validate(const char* command) const;
@@ -62,17 +66,22 @@ struct Projection {
 /// The objective per start, (S): sum(weights * |G(z) - targets|, {1, 2, 3}) / counts +
 /// prior * mean(z^2, {1}), for z (S, latent), labels (S) or undefined, targets and weights
 /// (S, C, H, W), counts (S) (each start's sum of weights); `distance` (when given) gets its first
-/// term. Differentiable in z (and, through the generator, in its weights).
+/// term. With `discriminator` and realism > 0, realism * softplus(-D(G(z))) is added (D given the
+/// labels too when they are defined). Differentiable in z (and, through the networks, in their
+/// weights).
 Tensor projection_objective(nn::Module& generator, const Tensor& z, const Tensor& labels, const Tensor& targets,
-                            const Tensor& weights, const Tensor& counts, float prior, Tensor* distance = nullptr);
+                            const Tensor& weights, const Tensor& counts, float prior, Tensor* distance = nullptr,
+                            nn::Module* discriminator = nullptr, float realism = 0.f);
 
 /// Projects each of `targets` (N, C, H, W), values in [-1, 1], into the generator, weighting each
 /// pixel by `masks` (N, 1 or C, H, W) in [0, 1] (undefined: every pixel counts fully). Returns one
 /// Projection per target. `generator` is left as it was (training mode and requires_grad).
 /// Throws ShapeError when a mask does not fit its target or the generator's output does not
 /// match the targets' shape.
+/// `discriminator` is needed (and frozen like G) when options.realism_weight > 0 (one that
+/// takes single samples: no PacGAN packing).
 std::vector<Projection> project(nn::Module& generator, const Tensor& targets, const Tensor& masks,
-                                const ProjectionOptions& options);
+                                const ProjectionOptions& options, nn::Module* discriminator = nullptr);
 
 /// The loss-weighted mask of a target read from a mask image (C', H, W) in [0, 1]: the mean over
 /// its channels, (1, H, W); white (1) = constrained.
