@@ -56,6 +56,8 @@ packages=(
   gnuplot-nox                                      # report plots (PNG and SVG)
   strace                                           # crash-consistency tests inject faults
   clang libclang-rt-14-dev                         # libFuzzer targets (CI replays the corpora)
+  libcpp-httplib-dev                               # gantry studio's HTTP server (docs/studio.md)
+  chromium nodejs npm                              # the studio's real-browser test (tests/browser)
 )
 
 # clang's OpenMP runtime: only the fuzz build compiles the core with clang.

@@ -858,6 +858,123 @@ void checkpoint_cases(std::vector<Case>& out, const ReferenceRun& ref) {
     corrupt("two copies concatenated", [](std::string b) { return b + b; }, {"corrupt"});
 }
 
+// ---- gantry project, sample's latent tools, studio (issue 15) ---------------------------------
+
+/// A tiny trained conditional image run (tests/cli/data/tiny_fashion_cgan.yaml), made once.
+struct ImageRun {
+    fs::path dir;
+};
+
+std::string gray_png(int width, int height, int channels = 1) {
+    std::vector<uint8_t> px(static_cast<size_t>(width * height * channels), 128);
+    return gantry::io::encode_png(width, height, channels, px.data());
+}
+
+/// A float32 .npy of `n` zeros (version 1.0, C order).
+std::string zeros_npy(int n) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ",), }";
+    while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+    header += '\n';
+    std::string out = "\x93NUMPY";
+    out += '\x01';
+    out += '\x00';
+    out += static_cast<char>(header.size() & 0xff);
+    out += static_cast<char>(header.size() >> 8);
+    return out + header + std::string(static_cast<size_t>(n) * 4, '\0');
+}
+
+void igan_cases(std::vector<Case>& out, const ImageRun& image, const ReferenceRun& points) {
+    const std::string run = image.dir.string();
+    auto add = [&](const std::string& name, std::vector<std::string> args, int code, std::vector<std::string> frags,
+                   std::map<std::string, std::string> files = {}) {
+        Case c;
+        c.name = name;
+        c.args = std::move(args);
+        c.exit_code = code;
+        c.fragments = std::move(frags);
+        c.files = std::move(files);
+        out.push_back(c);
+    };
+    const std::map<std::string, std::string> good = {{"ok.png", gray_png(28, 28)}};
+    auto project = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a = {"project", run, "--image", "{dir}/ok.png", "--steps", "1", "--out", "{dir}/p"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
+    add("project: image of another size", {"project", run, "--image", "{dir}/small.png", "--out", "{dir}/p"}, 4,
+        {"small.png", "(1, 10, 12)", "(1, 28, 28)"}, {{"small.png", gray_png(12, 10)}});
+    add("project: RGB image for a gray generator", {"project", run, "--image", "{dir}/rgb.png", "--out", "{dir}/p"}, 4,
+        {"rgb.png", "(3, 28, 28)", "(1, 28, 28)"}, {{"rgb.png", gray_png(28, 28, 3)}});
+    add("project: image not a PNG", {"project", run, "--image", "{dir}/text.png", "--out", "{dir}/p"}, 4,
+        {"text.png"}, {{"text.png", "hello"}});
+    add("project: missing image", {"project", run, "--image", "{dir}/gone.png", "--out", "{dir}/p"}, 4, {"gone.png"});
+    {
+        auto files = good;
+        files["mask.png"] = gray_png(14, 14);
+        add("project: mask of another size", project({"--mask", "{dir}/mask.png"}), 4,
+            {"mask.png", "14x14", "28x28"}, files);
+    }
+    add("project: class out of range", project({"--class", "10"}), 2, {"--class must be in [0, 9], got 10"}, good);
+    add("project: negative class", project({"--class", "-1"}), 2, {"--class must be >= 0"}, good);
+    add("project: zero restarts", project({"--restarts", "0"}), 2, {"--restarts must be in [1, 256]"}, good);
+    add("project: negative prior", project({"--prior", "-1"}), 2, {"--prior must be >= 0"}, good);
+    add("project: negative realism", project({"--realism", "-0.5"}), 2, {"--realism must be >= 0"}, good);
+    add("project: no --image", {"project", run}, 2, {"--image"});
+    add("project: a run on points", {"project", "{dir}/run", "--image", "{dir}/ok.png"}, 2, {"run on points"}, good);
+    out.back().prepare = [src = points.dir](const fs::path& dir) { fs::copy(src, dir / "run", fs::copy_options::recursive); };
+    {
+        Case c;
+        c.name = "project: run directory without a checkpoint";
+        c.args = {"project", "{dir}/run", "--image", "{dir}/ok.png"};
+        c.exit_code = 4;
+        c.fragments = {"has no checkpoint"};
+        c.files = good;
+        c.prepare = [src = image.dir](const fs::path& dir) {
+            fs::copy(src, dir / "run", fs::copy_options::recursive);
+            fs::remove_all(dir / "run" / "checkpoints");
+        };
+        out.push_back(c);
+        c.name = "studio: run directory without a checkpoint";
+        c.args = {"studio", "{dir}/run", "--port", "0"};
+        out.push_back(c);
+    }
+    auto sample = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a = {"sample", run, "-n", "4", "--out", "{dir}/s.png"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
+    add("sample: --class out of range", sample({"--class", "10"}), 2, {"--class must be in [0, 9], got 10"});
+    add("sample: --class on an unconditional run",
+        {"sample", points.dir.string(), "--class", "0", "--out", "{dir}/s.png"}, 2, {"needs a conditional generator"});
+    add("sample: --truncation 0", sample({"--truncation", "0"}), 2, {"--truncation must be > 0, got 0"});
+    add("sample: --truncation negative", sample({"--truncation", "-2"}), 2, {"--truncation must be > 0, got -2"});
+    add("sample: --truncation nan", sample({"--truncation", "nan"}), 2, {"--truncation"});
+    add("sample: --from without --to", sample({"--from", "{dir}/a.npy", "--class", "1"}), 2,
+        {"--from and --to go together"}, {{"a.npy", zeros_npy(8)}});
+    add("sample: --from/--to on a conditional run without --class", sample({"--from", "{dir}/a.npy", "--to", "{dir}/a.npy"}),
+        2, {"give --class with --from/--to"}, {{"a.npy", zeros_npy(8)}});
+    add("sample: --from not a .npy", sample({"--from", "{dir}/a.npy", "--to", "{dir}/a.npy", "--class", "1"}), 4,
+        {"a.npy", "not a .npy file"}, {{"a.npy", "text"}});
+    add("sample: --from of another latent size", sample({"--from", "{dir}/a.npy", "--to", "{dir}/b.npy", "--class", "1"}),
+        4, {"a.npy", "holds 3 values", "latent of 8"}, {{"a.npy", zeros_npy(3)}, {"b.npy", zeros_npy(8)}});
+    add("sample: --from missing", sample({"--from", "{dir}/gone.npy", "--to", "{dir}/gone.npy", "--class", "1"}), 4,
+        {"gone.npy"});
+    add("studio: port out of range", {"studio", run, "--port", "70000"}, 2, {"--port"});
+}
+
+ImageRun make_image_reference(const fs::path& scratch) {
+    using gantry::testing::Command;
+    const fs::path yaml = fs::path(GANTRY_SOURCE_DIR) / "tests" / "cli" / "data" / "tiny_fashion_cgan.yaml";
+    const auto results = gantry::testing::run_all(
+        {Command{{GANTRY_CLI, "run", yaml.string(), "--out", (scratch / "image").string()}, scratch / "image.log", {}, {}}},
+        1, std::chrono::seconds(120));
+    INFO(results[0].output);
+    REQUIRE(results[0].exit_code == 0);
+    ImageRun image;
+    image.dir = fs::directory_iterator(scratch / "image" / "tiny-fashion-cgan")->path();
+    return image;
+}
+
 // ---- running the table ----------------------------------------------------------------------------
 
 std::string substitute(std::string s, const std::string& dir) {
@@ -913,6 +1030,7 @@ TEST_CASE("reliability: the bad-input catalogue through the gantry binary", "[re
     data_cases(cases);
     conditional_cases(cases);
     checkpoint_cases(cases, ref);
+    igan_cases(cases, make_image_reference(scratch.path), ref);
     // The figure docs/reliability.md states: it may grow, never shrink.
     REQUIRE(cases.size() >= 300);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]
-//                [--condition test|FILE.png [--compare RUN_DIR...]]`
+//  [--class K] [--truncation T] [--slerp] [--from A.npy --to B.npy]
+//  [--condition test|FILE.png [--compare RUN_DIR...]]`
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -21,6 +22,17 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                    CLI::Option* seed_option = app.add_option("--seed", *seed, "noise seed (default: the run's)");
                    app.add_flag("--interpolate", request->interpolate,
                                 "rows of 8 samples walking between two latent points");
+                   // Latent tools (issue 15).
+                   auto label = std::make_shared<int64_t>(0);
+                   auto truncation = std::make_shared<double>(0);
+                   CLI::Option* class_option =
+                       app.add_option("--class", *label, "conditional runs: draw this class only");
+                   CLI::Option* truncation_option = app.add_option(
+                       "--truncation", *truncation, "redraw noise components with |z| > T (T > 0)");
+                   app.add_flag("--slerp", request->slerp, "interpolate on the great circle, not the chord");
+                   app.add_option("--from", request->from, "z.npy to start a row from (with --to)");
+                   CLI::Option* count_option = app.get_option("-n");
+                   app.add_option("--to", request->to, "z.npy to end the row at; -n: its length (default 8)");
                    CLI::Option* condition = app.add_option(
                        "--condition", request->condition,
                        "conditional runs: 'test' (rows of held-out pairs: condition | baseline | output | target) "
@@ -28,11 +40,13 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                    app.add_option("--compare", request->compare,
                                   "with --condition: further runs of the same data whose outputs join each row")
                        ->take_all();
-                   CLI::Option* count = app.get_option("-n");
                    return [=] {
                        // With a condition, -n counts rows (test) or outputs (a PNG): 8 unless given.
-                       if (condition->count() > 0 && count->count() == 0) request->count = 8;
+                       if (condition->count() > 0 && count_option->count() == 0) request->count = 8;
                        if (seed_option->count() > 0) request->seed = *seed;
+                       if (class_option->count() > 0) request->label = *label;
+                       if (truncation_option->count() > 0) request->truncation = *truncation;
+                       if (!request->from.empty() && count_option->count() == 0) request->count = 8;
                        const train::SampleResult result = train::sample_from_run(*request);
                        for (const std::string& warning : result.warnings)
                            std::fprintf(stderr, "gantry sample: warning: %s\n", warning.c_str());

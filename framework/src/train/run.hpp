@@ -96,6 +96,18 @@ struct SampleRequest {
     std::string condition;
     /// Further run directories of the same data whose outputs join each row, in order.
     std::vector<std::string> compare;
+
+    // ---- latent tools (issue 15: gantry sample --class --truncation --slerp --from --to) ----
+    /// Conditional runs: every sample of this class (without it, an interpolation row keeps one
+    /// class, row r class r mod classes). ConfigError (2) on an unconditional run or out of range.
+    std::optional<int64_t> label;
+    /// The truncation trick: every noise component with |z| > t is drawn again (t > 0).
+    std::optional<double> truncation;
+    /// Interpolate along the great circle between the ends (spherical) instead of the chord.
+    bool slerp = false;
+    /// Latent points to walk between (.npy, e.g. `gantry project`'s z.npy): one row of `count`
+    /// samples from `from` to `to`, both given or neither.
+    std::string from, to;
 };
 
 /// What `gantry sample` wrote, and what the user should be warned of.

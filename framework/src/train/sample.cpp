@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sample`: the run's own experiment rebuilt, its newest good checkpoint loaded, and the
 // (EMA) generator drawn on fresh noise into a PNG, a CSV or a .npy file.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -19,6 +21,7 @@
 #include "train/run.hpp"
 #include "train/assembly.hpp"
 #include "train/sampling.hpp"
+#include "train/trained_run.hpp"
 
 namespace gantry::train {
 
@@ -57,31 +60,8 @@ Tensor condition_from_png(const fs::path& file, const Shape& expected) {
     return reshape(affine(pixels, 2.f, -1.f), dims);
 }
 
-/// A run directory's experiment rebuilt and its newest good checkpoint loaded.
-struct LoadedRun {
-    config::ExperimentSpec spec;
-    Assembly run;
-    std::vector<std::string> warnings;
-};
-
-LoadedRun load_run(const std::string& dir, PluginSession& plugins) {
-    const fs::path run_dir = dir;
-    const fs::path saved_file = run_dir / "experiment.yaml";
-    GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "gantry sample: ", dir,
-                    " has no experiment.yaml; is it a Gantry run directory?");
-    const config::ExperimentSpec spec = resolve_experiment(saved_file.string(), {}, plugins, config::Spelling::v1);
-    Assembly run = assemble(spec, plugins);
-    std::optional<io::FoundCheckpoint> found = io::find_latest_good(run_dir / "checkpoints");
-    GANTRY_CHECK_AS(DataError, found.has_value(), "gantry sample: ", dir, " has no checkpoint yet");
-    LoadedRun loaded{spec, std::move(run), {}};
-    if (found->fell_back) loaded.warnings.push_back(found->note);
-    loaded.run.trainer->load_state(found->data.tensors);
-    return loaded;
-}
-
 /// `gantry sample --condition`: rows of condition | baseline | each run's output | target.
-io::Image conditional_grid(const SampleRequest& request, const LoadedRun& main, PluginSession& plugins,
-                           std::vector<std::string>& warnings) {
+io::Image conditional_grid(const SampleRequest& request, const TrainedRun& main, std::vector<std::string>& warnings) {
     const Assembly& run = main.run;
     const Shape condition_shape = *datasets::find_condition_shape(run.data);
     Tensor condition, target;
@@ -97,7 +77,7 @@ io::Image conditional_grid(const SampleRequest& request, const LoadedRun& main, 
         outputs_per_row = request.count;
     }
     const int64_t rows = condition.size(0);
-    Rng rng(request.seed.value_or(main.spec.seed), kSampleNoiseStream);
+    Rng rng(request.seed.value_or(run.spec.seed), kSampleNoiseStream);
     std::vector<Tensor> outputs;
     auto draw = [&](Trainer& trainer, int64_t latent) {
         if (outputs_per_row == 1) {
@@ -107,9 +87,9 @@ io::Image conditional_grid(const SampleRequest& request, const LoadedRun& main, 
         for (int64_t k = 0; k < outputs_per_row; ++k)
             outputs.push_back(trainer.generate(rng.normal({1, latent}), condition));
     };
-    draw(*run.trainer, main.spec.generator.latent);
+    draw(*run.trainer, main.latent());
     for (const std::string& other_dir : request.compare) {
-        LoadedRun other = load_run(other_dir, plugins);
+        TrainedRun other = open_trained_run(other_dir, "gantry sample");
         for (std::string& w : other.warnings) warnings.push_back(std::move(w));
         const std::optional<Shape> other_shape = datasets::find_condition_shape(other.run.data);
         GANTRY_CHECK_AS(ConfigError, other_shape == condition_shape && other.run.data.sample_shape == run.data.sample_shape,
@@ -117,9 +97,103 @@ io::Image conditional_grid(const SampleRequest& request, const LoadedRun& main, 
                         other_shape ? other_shape->str() : std::string("(none)"), " to samples ",
                         other.run.data.sample_shape, ", but ", request.run_dir, " maps ", condition_shape,
                         " to ", run.data.sample_shape, "; compare runs of the same data");
-        draw(*other.run.trainer, other.spec.generator.latent);
+        draw(*other.run.trainer, other.latent());
     }
     return pairs_grid(run, condition, outputs, target);
+}
+
+// ---- latent tools (issue 15) ------------------------------------------------------------------
+
+/// The point a fraction t of the way from a to b (both `latent` long): on the chord, or with
+/// `slerp` on the great circle between them (the chord when they are (anti)parallel).
+void interpolate_into(float* out, const float* a, const float* b, int64_t latent, float t, bool slerp) {
+    if (!slerp) {  // as interpolation_noise, in float
+        for (int64_t k = 0; k < latent; ++k) out[k] = (1.f - t) * a[k] + t * b[k];
+        return;
+    }
+    double wa = 1.0 - t, wb = t;
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int64_t k = 0; k < latent; ++k) {
+            dot += double(a[k]) * b[k];
+            na += double(a[k]) * a[k];
+            nb += double(b[k]) * b[k];
+        }
+        const double cosine = std::clamp(dot / std::sqrt(std::max(na * nb, 1e-30)), -1.0, 1.0);
+        const double omega = std::acos(cosine);
+        if (std::sin(omega) > 1e-6) {
+            wa = std::sin((1.0 - t) * omega) / std::sin(omega);
+            wb = std::sin(t * omega) / std::sin(omega);
+        }
+    }
+    for (int64_t k = 0; k < latent; ++k) out[k] = static_cast<float>(wa * a[k] + wb * b[k]);
+}
+
+/// Standard normal noise with every component of magnitude above `t` drawn again.
+Tensor truncated_normal(Rng& rng, const Shape& shape, double t) {
+    Tensor z = rng.normal(shape);
+    for (int64_t i = 0; i < z.numel(); ++i)
+        while (std::fabs(z.data()[i]) > t) z.data()[i] = rng.normal({1}).data()[0];
+    return z;
+}
+
+/// Rows of kRow samples between pairs of ends (rows * 2, latent): ends 2r and 2r + 1.
+Tensor rows_between(const Tensor& ends, int64_t per_row, bool slerp) {
+    const int64_t rows = ends.size(0) / 2, latent = ends.size(1);
+    Tensor noise = Tensor::empty({rows * per_row, latent});
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < per_row; ++c)
+            interpolate_into(noise.data() + (r * per_row + c) * latent, ends.data() + 2 * r * latent,
+                             ends.data() + (2 * r + 1) * latent, latent,
+                             per_row == 1 ? 0.f : static_cast<float>(c) / static_cast<float>(per_row - 1), slerp);
+    return noise;
+}
+
+/// The noise of a request that uses any of the latent tools, and the row length of its grid.
+Tensor latent_tool_noise(const SampleRequest& request, Rng& rng, int64_t latent, int64_t* per_row) {
+    if (!request.from.empty() || !request.to.empty()) {
+        GANTRY_CHECK_AS(ConfigError, !request.from.empty() && !request.to.empty(),
+                        "gantry sample: --from and --to go together");
+        const Tensor ends = concat({read_latent_npy(request.from, latent), read_latent_npy(request.to, latent)}, 0);
+        *per_row = request.count;
+        return rows_between(ends, request.count, request.slerp);
+    }
+    const auto draw = [&](const Shape& shape) {
+        return request.truncation ? truncated_normal(rng, shape, *request.truncation) : rng.normal(shape);
+    };
+    if (!request.interpolate && !request.slerp) {
+        *per_row = 0;
+        return draw({request.count, latent});
+    }
+    const int64_t rows = (request.count + kRow - 1) / kRow;
+    *per_row = kRow;
+    return rows_between(draw({2 * rows, latent}), kRow, request.slerp);
+}
+
+/// --class, --truncation, --from/--to: what they need of the run and of each other.
+void check_latent_tools(const SampleRequest& request, const Assembly& run) {
+    if (request.truncation)
+        GANTRY_CHECK_AS(ConfigError, std::isfinite(*request.truncation) && *request.truncation > 0,
+                        "gantry sample: --truncation must be > 0, got ", *request.truncation);
+    if (request.label) constant_labels(generator_classes(run), *request.label, 1, "gantry sample");
+    GANTRY_CHECK_AS(ConfigError, request.from.empty() || !request.truncation,
+                    "gantry sample: --truncation draws noise; --from/--to give it: use one or the other");
+    GANTRY_CHECK_AS(ConfigError, request.from.empty() || request.label || generator_classes(run) == 0,
+                    "gantry sample: this run's generator is conditional: give --class with --from/--to");
+    GANTRY_CHECK_AS(ConfigError, request.from.empty() || request.count <= 1000,
+                    "gantry sample: with --from/--to, -n (the row's length) must be at most 1000");
+}
+
+/// Labels that stay fixed along a row: --class for all, else row r has class r mod classes.
+Tensor latent_tool_labels(const SampleRequest& request, const Assembly& run, int64_t n, int64_t per_row) {
+    if (request.label) return constant_labels(generator_classes(run), *request.label, n, "gantry sample");
+    if (run.data.classes == 0) return {};
+    if (per_row <= 0) return fixed_labels(run.data, n);
+    return row_labels(run.data, n / per_row, per_row);
+}
+
+bool uses_latent_tools(const SampleRequest& request) {
+    return request.label || request.truncation || request.slerp || !request.from.empty() || !request.to.empty();
 }
 
 fs::path default_output(const fs::path& run_dir, int64_t iteration, const std::string& format) {
@@ -138,10 +212,8 @@ SampleResult sample_from_run(const SampleRequest& request) {
     GANTRY_CHECK_AS(ConfigError, request.count >= 1 && request.count <= 1000000,
                     "gantry sample: -n must be in [1, 1000000], got ", request.count);
     const fs::path run_dir = request.run_dir;
-    PluginSession plugins;
-    LoadedRun loaded = load_run(request.run_dir, plugins);
-    const config::ExperimentSpec& spec = loaded.spec;
-    set_num_threads(static_cast<int>(spec.threads));
+    TrainedRun loaded = open_trained_run(request.run_dir, "gantry sample");
+    const config::ExperimentSpec& spec = loaded.run.spec;
     const Assembly& run = loaded.run;
     SampleResult result;
     result.warnings = loaded.warnings;
@@ -152,13 +224,13 @@ SampleResult sample_from_run(const SampleRequest& request) {
     GANTRY_CHECK_AS(ConfigError, request.compare.empty() || !request.condition.empty(),
                     "gantry sample: --compare needs --condition (test or a PNG file)");
     if (conditional) {
-        GANTRY_CHECK_AS(ConfigError, request.format == "png" && !request.interpolate,
+        GANTRY_CHECK_AS(ConfigError, request.format == "png" && !request.interpolate && !uses_latent_tools(request),
                         "gantry sample: a conditional run draws PNG grids of condition | baseline | "
-                        "output | target; --format ", request.format, request.interpolate ? " and --interpolate" : "",
-                        " are for unconditional runs");
+                        "output | target; --format, --interpolate and the latent tools (--class, --truncation, "
+                        "--slerp, --from/--to) are for unconditional or class-conditional runs");
         SampleRequest rows = request;
         if (rows.condition.empty()) rows.condition = "test";
-        const io::Image grid = conditional_grid(rows, loaded, plugins, result.warnings);
+        const io::Image grid = conditional_grid(rows, loaded, result.warnings);
         const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), "png")
                                                  : fs::path(request.out);
         io::write_png(out, grid);
@@ -167,14 +239,25 @@ SampleResult sample_from_run(const SampleRequest& request) {
     }
 
     Rng rng(request.seed.value_or(spec.seed), kSampleNoiseStream);
-    const Tensor noise = request.interpolate ? interpolation_noise(rng, request.count, spec.generator.latent)
-                                             : rng.normal({request.count, spec.generator.latent});
-    const Tensor samples = trainer.generate(noise, fixed_labels(run.data, noise.size(0)));
+    int64_t per_row = request.interpolate ? kRow : 0;
+    Tensor noise, labels;
+    if (uses_latent_tools(request)) {
+        check_latent_tools(request, run);
+        noise = latent_tool_noise(request, rng, spec.generator.latent, &per_row);
+        labels = latent_tool_labels(request, run, noise.size(0), per_row);
+    } else {
+        noise = request.interpolate ? interpolation_noise(rng, request.count, spec.generator.latent)
+                                    : rng.normal({request.count, spec.generator.latent});
+        // An interpolation row keeps its class (row r: class r mod classes).
+        labels = request.interpolate && run.data.classes > 0 ? row_labels(run.data, noise.size(0) / kRow, kRow)
+                                                             : fixed_labels(run.data, noise.size(0));
+    }
+    const Tensor samples = trainer.generate(noise, labels);
 
     const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), request.format)
                                              : fs::path(request.out);
     if (request.format == "png" && run.data.images) {
-        io::write_png(out, io::image_grid(samples, request.interpolate ? static_cast<int>(kRow) : 0));
+        io::write_png(out, io::image_grid(samples, static_cast<int>(per_row)));
     } else if (request.format == "png") {
         // The real points under the plot, drawn once: they also fix the plot's window.
         const Tensor real = reference_real(run, 2500);

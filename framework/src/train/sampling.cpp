@@ -19,6 +19,20 @@ Tensor fixed_labels(const DataInfo& data, int64_t n) {
     return labels;
 }
 
+Tensor row_labels(const DataInfo& data, int64_t rows, int64_t per_row) {
+    if (data.classes == 0) return {};
+    Tensor labels = Tensor::empty({rows * per_row});
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < per_row; ++c)
+            labels.data()[r * per_row + c] = static_cast<float>(r % data.classes);
+    return labels;
+}
+
+int64_t generator_classes(const Assembly& run) {
+    const config::GeneratorSection& g = run.spec.generator;
+    return g.options.has("conditional") && g.options.get_bool("conditional") ? run.data.classes : 0;
+}
+
 Tensor reference_real(const Assembly& run, int64_t n) {
     Rng rng(run.spec.seed, kEvalRealStream);
     std::vector<int64_t> indices(static_cast<size_t>(n));

@@ -23,6 +23,14 @@ constexpr uint64_t kEvalRealStream = 9;
 /// Class labels 0, 1, 2, ... cycling, for a labelled dataset; undefined for unlabelled data.
 Tensor fixed_labels(const DataInfo& data, int64_t n);
 
+/// `rows * per_row` labels constant along each row: row r has class r mod classes (interpolation
+/// rows keep their class). Undefined for unlabelled data.
+Tensor row_labels(const DataInfo& data, int64_t rows, int64_t per_row);
+
+/// The classes the run's generator is conditioned on: the data's classes when the generator
+/// section sets `conditional: true`, else 0.
+int64_t generator_classes(const Assembly& run);
+
 /// `n` real samples in the data's scale, drawn by a fixed stream (for plots and metrics).
 Tensor reference_real(const Assembly& run, int64_t n);
 
