@@ -740,22 +740,14 @@ void data_cases(std::vector<Case>& out) {
 std::string translate_yaml(const std::string& data, const std::string& generator, const std::string& discriminator,
                            const std::string& loss = "{plugin: nonsaturating}",
                            const std::string& terms = "[{plugin: l1, weight: 100}]") {
-    return "experiment: cat
-"
-           "threads: 1
-"
-           "data: " + data + "
-"
-           "generator: " + generator + "
-"
-           "discriminator: " + discriminator + "
-"
-           "loss: " + loss + "
-"
-           "terms: " + terms + "
-"
-           "schedule: {iterations: 2, batch: 4}
-";
+    return "experiment: cat\n"
+           "threads: 1\n"
+           "data: " + data + "\n"
+           "generator: " + generator + "\n"
+           "discriminator: " + discriminator + "\n"
+           "loss: " + loss + "\n"
+           "terms: " + terms + "\n"
+           "schedule: {iterations: 2, batch: 4}\n";
 }
 
 void conditional_cases(std::vector<Case>& out) {
