@@ -28,21 +28,7 @@ gantry::testing::ProcessResult gantry_cli(const std::vector<std::string>& args) 
 }
 
 /// SR x4 on 256 Fashion-MNIST images, 4 iterations: every part of a conditional run, in seconds.
-std::string tiny_sr(const std::string& loss_weight) {
-    return "experiment: tiny-sr\n"
-           "seed: 1\n"
-           "threads: 1\n"
-           "data: {plugin: paired, transform: downsample, factor: 4, limit: 256}\n"
-           "generator: {plugin: srresnet, latent: 4, blocks: 1, width: 8}\n"
-           "discriminator: {plugin: patchgan, width: 8}\n"
-           "loss: {plugin: nonsaturating, weight: " + loss_weight + "}\n"
-           "terms: [{plugin: l1, weight: 100}]\n"
-           "schedule: {iterations: 4, batch: 8}\n"
-           "evaluate: {every: 0, samples: 64, metrics: [psnr, baseline_psnr, classifier_accuracy]}\n"
-           "log: {every: 2}\n"
-           "samples: {every: 0, grid: 3}\n"
-           "checkpoint: {every: 4, keep: 1}\n";
-}
+const std::string kTinySr = std::string(GANTRY_SOURCE_DIR) + "/tests/cli/data/tiny_sr.yaml";
 
 fs::path only_run(const fs::path& root) {
     for (const auto& e : fs::directory_iterator(root / "tiny-sr")) return e.path();
@@ -54,12 +40,16 @@ fs::path only_run(const fs::path& root) {
 TEST_CASE("conditional cli: a tiny SR run trains - evaluates on held-out pairs - and samples",
           "[cli][conditional]") {
     const gantry::testing::TempDir tmp;
-    std::ofstream(tmp.path / "gan.yaml") << tiny_sr("1");
-    std::ofstream(tmp.path / "l1.yaml") << tiny_sr("0");
-    const auto gan = gantry_cli({"run", (tmp.path / "gan.yaml").string(), "--out", (tmp.path / "a").string()});
+    const std::vector<std::string> evaluate = {"--set", "evaluate.samples=64", "--set",
+                                               "evaluate.metrics=[psnr, baseline_psnr, classifier_accuracy]"};
+    std::vector<std::string> gan_args = {"run", kTinySr, "--out", (tmp.path / "a").string()};
+    gan_args.insert(gan_args.end(), evaluate.begin(), evaluate.end());
+    const auto gan = gantry_cli(gan_args);
     INFO(gan.output);
     REQUIRE(gan.exit_code == 0);
-    const auto l1 = gantry_cli({"run", (tmp.path / "l1.yaml").string(), "--out", (tmp.path / "b").string()});
+    std::vector<std::string> l1_args = {"run", kTinySr, "--out", (tmp.path / "b").string(), "--set", "loss.weight=0"};
+    l1_args.insert(l1_args.end(), evaluate.begin(), evaluate.end());
+    const auto l1 = gantry_cli(l1_args);
     INFO(l1.output);
     REQUIRE(l1.exit_code == 0);
     const fs::path gan_run = only_run(tmp.path / "a"), l1_run = only_run(tmp.path / "b");

@@ -967,6 +967,49 @@ ImageRun make_image_reference(const fs::path& scratch) {
     return image;
 }
 
+/// A tiny super-resolution run (tests/cli/data/tiny_sr.yaml): conditions (1, 7, 7).
+ImageRun make_conditional_reference(const fs::path& scratch) {
+    using gantry::testing::Command;
+    const fs::path yaml = fs::path(GANTRY_SOURCE_DIR) / "tests" / "cli" / "data" / "tiny_sr.yaml";
+    const auto results = gantry::testing::run_all(
+        {Command{{GANTRY_CLI, "run", yaml.string(), "--out", (scratch / "sr").string()}, scratch / "sr.log", {}, {}}},
+        1, std::chrono::seconds(120));
+    INFO(results[0].output);
+    REQUIRE(results[0].exit_code == 0);
+    return {fs::directory_iterator(scratch / "sr" / "tiny-sr")->path()};
+}
+
+/// `gantry sample --condition` (issue 13): a condition image that is not the run's condition shape.
+void condition_image_cases(std::vector<Case>& out, const ImageRun& sr, const ReferenceRun& points) {
+    auto add = [&](const std::string& name, std::vector<std::string> args, int code, std::vector<std::string> frags,
+                   std::map<std::string, std::string> files = {}) {
+        Case c;
+        c.name = name;
+        c.args = std::move(args);
+        c.exit_code = code;
+        c.fragments = std::move(frags);
+        c.files = std::move(files);
+        out.push_back(c);
+    };
+    const std::string run = sr.dir.string();
+    add("sample --condition: a 28x28 image for 7x7 conditions",
+        {"sample", run, "--condition", "{dir}/c.png", "--out", "{dir}/s.png"}, 4,
+        {"c.png", "the image is (1, 28, 28)", "the run's conditions are (1, 7, 7)"}, {{"c.png", gray_png(28, 28)}});
+    add("sample --condition: an RGB image for grey conditions",
+        {"sample", run, "--condition", "{dir}/c.png", "--out", "{dir}/s.png"}, 4,
+        {"c.png", "the image is (3, 7, 7)", "(1, 7, 7)"}, {{"c.png", gray_png(7, 7, 3)}});
+    add("sample --condition: not a PNG", {"sample", run, "--condition", "{dir}/c.png", "--out", "{dir}/s.png"}, 4,
+        {"c.png"}, {{"c.png", "not an image"}});
+    add("sample --condition: a missing file", {"sample", run, "--condition", "{dir}/gone.png"}, 4, {"gone.png"});
+    add("sample --condition: on an unconditional run",
+        {"sample", (points.dir).string(), "--condition", "test", "--out", "{dir}/s.png"}, 2, {"has no condition"});
+    add("sample --compare without --condition", {"sample", run, "--compare", run, "--out", "{dir}/s.png"}, 2,
+        {"--compare needs --condition"});
+    add("sample --compare with a run of other data",
+        {"sample", run, "--condition", "test", "--compare", points.dir.string(), "--out", "{dir}/s.png"}, 2,
+        {"--compare", "compare runs of the same data"});
+}
+
 // ---- running the table ----------------------------------------------------------------------------
 
 std::string substitute(std::string s, const std::string& dir) {
@@ -1023,6 +1066,7 @@ TEST_CASE("reliability: the bad-input catalogue through the gantry binary", "[re
     conditional_cases(cases);
     checkpoint_cases(cases, ref);
     igan_cases(cases, make_image_reference(scratch.path), ref);
+    condition_image_cases(cases, make_conditional_reference(scratch.path), ref);
     // The figure docs/reliability.md states: it may grow, never shrink.
     REQUIRE(cases.size() >= 300);
 
