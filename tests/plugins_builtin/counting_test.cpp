@@ -124,6 +124,14 @@ TEST_CASE("counting: k separate objects per image with label k - counts from the
     CHECK_THAT(p[5], WithinAbs(1.0 / 3, 1e-12));
     const Batch w = weighted->get(iota(50));
     for (int64_t i = 0; i < 50; ++i) CHECK((w.labels.data()[i] == 2.f || w.labels.data()[i] == 5.f));
+    // Unlabelled: the same images, no labels, no classes, the same declared distribution.
+    const auto unlabelled = counting(0, {{"labelled", false}});
+    CHECK(unlabelled->info().classes == 0);
+    CHECK(unlabelled->info().metadata.at("counting.distribution") == info.metadata.at("counting.distribution"));
+    const Batch u = unlabelled->get({7});
+    CHECK_FALSE(u.labels.defined());
+    CHECK(std::equal(u.x.data(), u.x.data() + 1024, b.x.data() + 7 * 1024));
+    CHECK(unlabelled->info().identity != info.identity);
     CHECK_THROWS_WITH(counting(0, {{"counts", std::vector<int64_t>{9}}}), Catch::Contains("do not fit"));
     CHECK_THROWS_WITH(counting(0, {{"min_side", int64_t{9}}}), Catch::Contains("larger than max_side"));
     CHECK_THROWS_WITH(counting(0, {{"counts", std::vector<int64_t>{}}}), Catch::Contains("at least one"));

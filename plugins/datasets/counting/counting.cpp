@@ -32,6 +32,8 @@ const plugin::OptionSpec kOptions[] = {
     {"gap", plugin::OptionType::integer, "2", 1, 64, nullptr,
      "least number of background pixels between the bounding boxes of two objects"},
     {"samples", plugin::OptionType::integer, "60000", 1, 1e9, nullptr, "images in one epoch"},
+    {"labelled", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
+     "false: no labels (unlabelled data, for an unconditional mlp or pack > 1); the counts stay the same"},
 };
 
 class Counting final : public Dataset {
@@ -44,7 +46,8 @@ public:
           min_side_(o.get_int("min_side")),
           max_side_(o.get_int("max_side")),
           gap_(o.get_int("gap")),
-          samples_(o.get_int("samples")) {
+          samples_(o.get_int("samples")),
+          labelled_(o.get_bool("labelled")) {
         GANTRY_CHECK(!counts_.empty(), "counting: `counts` must list at least one count");
         GANTRY_CHECK(min_side_ <= max_side_, "counting: min_side ", min_side_,
                      " is larger than max_side ", max_side_);
@@ -63,7 +66,7 @@ public:
         id << "counting:" << size_ << ":" << shapes_ << ":" << min_side_ << "-" << max_side_ << ":gap"
            << gap_ << ":counts";
         for (int64_t k : counts_) id << "," << k;
-        id << ":" << samples_ << ":" << seed_;
+        id << ":" << samples_ << (labelled_ ? "" : ":unlabelled") << ":" << seed_;
         identity_ = id.str();
     }
 
@@ -71,10 +74,11 @@ public:
         DataInfo info;
         info.sample_shape = Shape{1, size_, size_};
         info.size = samples_;
-        info.classes = *std::max_element(counts_.begin(), counts_.end()) + 1;
+        const int64_t most = *std::max_element(counts_.begin(), counts_.end());
+        info.classes = labelled_ ? most + 1 : 0;
         info.images = true;
         // P(k) for k = 0..max: the declared count distribution, for the counting metric.
-        std::vector<double> p(static_cast<size_t>(info.classes), 0.0);
+        std::vector<double> p(static_cast<size_t>(most + 1), 0.0);
         for (int64_t k : counts_) p[static_cast<size_t>(k)] += 1.0 / static_cast<double>(counts_.size());
         info.metadata["counting.distribution"] = p;
         info.identity = identity_;
@@ -85,14 +89,14 @@ public:
         const int64_t per = size_ * size_;
         Batch batch;
         batch.x = Tensor::full(Shape{static_cast<int64_t>(indices.size()), 1, size_, size_}, -1.f);
-        batch.labels = Tensor::empty(Shape{static_cast<int64_t>(indices.size())});
+        if (labelled_) batch.labels = Tensor::empty(Shape{static_cast<int64_t>(indices.size())});
         for (size_t i = 0; i < indices.size(); ++i) {
             GANTRY_CHECK(indices[i] >= 0 && indices[i] < samples_, "counting: index ", indices[i],
                          " is outside [0, ", samples_, ")");
             Rng rng(seed_, kStreamBase + static_cast<uint64_t>(indices[i]));
             const int64_t k = counts_[rng.next_below(counts_.size())];
             draw(rng, k, batch.x.data() + static_cast<int64_t>(i) * per);
-            batch.labels.data()[i] = static_cast<float>(k);
+            if (labelled_) batch.labels.data()[i] = static_cast<float>(k);
         }
         return batch;
     }
@@ -134,6 +138,7 @@ private:
     std::vector<int64_t> counts_;
     std::string shapes_;
     int64_t min_side_, max_side_, gap_, samples_;
+    bool labelled_;
     std::string identity_;
 };
 
