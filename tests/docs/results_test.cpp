@@ -125,7 +125,9 @@ TEST_CASE("results: every marked table of docs/results.md is recomputed from res
                 INFO("column " << c + 1 << " (" << spec << "): " << cell);
                 REQUIRE(std::regex_search(cell, m, number));
                 if (spec == "n") {
-                    CHECK(m[1].str() == std::to_string(final_values(dir, "modes").size()));
+                    size_t runs = 0;
+                    for (const auto& e : fs::directory_iterator(dir)) runs += fs::exists(e.path() / "summary.json");
+                    CHECK(m[1].str() == std::to_string(runs));
                     continue;
                 }
                 const size_t colon = spec.find(':');
