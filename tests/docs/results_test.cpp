@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// The tables of docs/results.md against the raw outputs kept under results/ (issue 18 part 2):
+// every table preceded by a marker
+//     <!-- results: DIR | rows: ROW... | columns: SPEC... -->
+// is recomputed from results/DIR/ROW/*/summary.json (the final metrics of each run, one run per
+// training seed) and each written number must equal the recomputed one at the precision written.
+// SPEC per column, the first (the row's label) included: `-` (not checked), `METRIC` (the cell's
+// "mean ± s.e.", s.e. = sample standard deviation / sqrt(n)), `min:METRIC` / `max:METRIC` (the
+// worst or best seed), `n` (the number of runs).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "io/json.hpp"
+#include "support/files.hpp"
+
+namespace fs = std::filesystem;
+using gantry::testing::lines_of;
+using gantry::testing::slurp;
+
+namespace {
+
+const fs::path kSource = GANTRY_SOURCE_DIR;
+
+std::vector<std::string> words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> out;
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+std::vector<std::string> cells(const std::string& row) {
+    std::vector<std::string> out;
+    std::string cell;
+    for (size_t i = 1; i < row.size(); ++i) {  // row starts with '|'
+        if (row[i] == '|') {
+            out.push_back(cell);
+            cell.clear();
+        } else {
+            cell += row[i];
+        }
+    }
+    return out;
+}
+
+/// The final value of `metric` in each run under `dir` (every */summary.json).
+std::vector<double> final_values(const fs::path& dir, const std::string& metric) {
+    std::vector<double> out;
+    std::vector<fs::path> runs;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
+    std::sort(runs.begin(), runs.end());
+    for (const fs::path& run : runs) {
+        const auto summary = gantry::io::json_fields(slurp(run / "summary.json"), run.string());
+        INFO(run.string());
+        REQUIRE(summary.count("metrics"));
+        const auto metrics = gantry::io::json_fields(summary.at("metrics"), run.string());
+        REQUIRE(metrics.count(metric));
+        out.push_back(std::stod(metrics.at(metric)));
+    }
+    return out;
+}
+
+/// `value` written with as many decimals as `written` has.
+std::string like(double value, const std::string& written) {
+    const size_t dot = written.find('.');
+    const int decimals = dot == std::string::npos ? 0 : static_cast<int>(written.size() - dot - 1);
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(decimals) << value;
+    std::string out = s.str();
+    if (out.rfind("-", 0) == 0 && std::stod(out) == 0) out.erase(0, 1);  // "-0.00" reads "0.00"
+    return out;
+}
+
+struct Table {
+    size_t line = 0;
+    std::string dir;
+    std::vector<std::string> rows, columns;
+};
+
+std::vector<Table> marked_tables(const std::vector<std::string>& doc) {
+    static const std::regex marker(R"(<!-- results: (\S+) \| rows: ([^|]+) \| columns: ([^|]+) -->)");
+    std::vector<Table> out;
+    for (size_t i = 0; i < doc.size(); ++i) {
+        std::smatch m;
+        if (std::regex_search(doc[i], m, marker)) out.push_back({i, m[1], words(m[2]), words(m[3])});
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("results: every marked table of docs/results.md is recomputed from results/", "[docs][results]") {
+    const std::vector<std::string> doc = lines_of(kSource / "docs/results.md");
+    const std::vector<Table> tables = marked_tables(doc);
+    CHECK(tables.size() >= 2);
+    static const std::regex number(R"((-?[0-9]+(?:\.[0-9]+)?)(?:\s*±\s*([0-9]+(?:\.[0-9]+)?))?)");
+    for (const Table& t : tables) {
+        INFO("docs/results.md:" << t.line + 1 << ": results/" << t.dir);
+        // The table: a header, the |---| line, then one line per row.
+        size_t at = t.line + 1;
+        while (at < doc.size() && doc[at].rfind("|", 0) != 0) ++at;
+        REQUIRE(at + 2 + t.rows.size() <= doc.size());
+        REQUIRE(cells(doc[at]).size() == t.columns.size());
+        for (size_t r = 0; r < t.rows.size(); ++r) {
+            const std::string& line = doc[at + 2 + r];
+            const std::vector<std::string> row = cells(line);
+            const fs::path dir = kSource / "results" / t.dir / t.rows[r];
+            INFO(line << "\n  from " << dir.string());
+            REQUIRE(fs::is_directory(dir));
+            REQUIRE(row.size() == t.columns.size());
+            for (size_t c = 0; c < t.columns.size(); ++c) {
+                const std::string& spec = t.columns[c];
+                if (spec == "-") continue;
+                std::string cell = row[c];
+                cell.erase(std::remove(cell.begin(), cell.end(), '*'), cell.end());
+                std::smatch m;
+                INFO("column " << c + 1 << " (" << spec << "): " << cell);
+                REQUIRE(std::regex_search(cell, m, number));
+                if (spec == "n") {
+                    size_t runs = 0;
+                    for (const auto& e : fs::directory_iterator(dir)) runs += fs::exists(e.path() / "summary.json");
+                    CHECK(m[1].str() == std::to_string(runs));
+                    continue;
+                }
+                const size_t colon = spec.find(':');
+                const std::string metric = colon == std::string::npos ? spec : spec.substr(colon + 1);
+                const std::vector<double> v = final_values(dir, metric);
+                REQUIRE(v.size() >= 2);
+                if (spec.rfind("min:", 0) == 0) {
+                    CHECK(like(*std::min_element(v.begin(), v.end()), m[1]) == m[1].str());
+                } else if (spec.rfind("max:", 0) == 0) {
+                    CHECK(like(*std::max_element(v.begin(), v.end()), m[1]) == m[1].str());
+                } else {
+                    double mean = 0, ss = 0;
+                    for (double x : v) mean += x;
+                    mean /= static_cast<double>(v.size());
+                    for (double x : v) ss += (x - mean) * (x - mean);
+                    const double se = std::sqrt(ss / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+                    CHECK(like(mean, m[1]) == m[1].str());
+                    REQUIRE(m[2].matched);
+                    CHECK(like(se, m[2]) == m[2].str());
+                }
+            }
+        }
+    }
+}
