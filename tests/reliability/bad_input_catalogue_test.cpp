@@ -769,7 +769,7 @@ void conditional_cases(std::vector<Case>& out) {
         translate_yaml("{plugin: idx, limit: 16}", "{plugin: dcgan, conditional: false}",
                        "{plugin: dcgan, conditional: false}"),
         {"case.yaml:7:18: terms[0].plugin: 'l1' compares G's output with a paired target",
-         "data 'idx' (case.yaml:3:16: data.plugin) has no condition"}));
+         "data 'idx' (", "case.yaml:3:16: data.plugin) has no condition"}));
     out.push_back(validate_case(
         "conditional: a reconstruction loss on unpaired data",
         translate_yaml("{plugin: idx, limit: 16}", "{plugin: dcgan, conditional: false}",
