@@ -1003,6 +1003,11 @@ void condition_image_cases(std::vector<Case>& out, const ImageRun& sr, const Ref
     add("sample --condition: a missing file", {"sample", run, "--condition", "{dir}/gone.png"}, 4, {"gone.png"});
     add("sample --condition: on an unconditional run",
         {"sample", (points.dir).string(), "--condition", "test", "--out", "{dir}/s.png"}, 2, {"has no condition"});
+    add("project on a run of conditional data", {"project", run, "--image", "{dir}/c.png", "--out", "{dir}/p"}, 2,
+        {"gantry project", "was trained on conditional data", "gantry sample --condition"},
+        {{"c.png", gray_png(28, 28)}});
+    add("studio on a run of conditional data", {"studio", run, "--port", "0"}, 2,
+        {"gantry studio", "was trained on conditional data"});
     add("sample --compare without --condition", {"sample", run, "--compare", run, "--out", "{dir}/s.png"}, 2,
         {"--compare needs --condition"});
     add("sample --compare with a run of other data",

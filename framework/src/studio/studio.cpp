@@ -113,6 +113,7 @@ Studio::Studio(const fs::path& run_dir, Limits limits)
     : run_(train::open_trained_run(run_dir, "gantry studio")), limits_(limits), root_(fs::canonical(run_dir)) {
     GANTRY_CHECK_AS(ConfigError, run_.run.data.images, "gantry studio: ", run_dir.string(),
                     " is a run on points; the studio draws images");
+    train::refuse_conditional_data(run_, "gantry studio");
 }
 
 Response Studio::get(const std::string& path) {

@@ -227,6 +227,7 @@ Tensor read_image_as(const std::string& file, const Shape& expected, const char*
 ProjectResult project_images(const ProjectRequest& request) {
     GANTRY_CHECK_AS(ConfigError, !request.images.empty(), "gantry project: give at least one --image");
     TrainedRun trained = open_trained_run(request.run_dir, "gantry project");
+    refuse_conditional_data(trained, "gantry project");
     GANTRY_CHECK_AS(ConfigError, trained.run.data.images, "gantry project: ", request.run_dir,
                     " is a run on points; projection needs an image generator");
     ProjectionOptions options = request.options;

@@ -41,6 +41,14 @@ TrainedRun open_trained_run(const fs::path& run_dir, const std::string& command)
     return trained;
 }
 
+void refuse_conditional_data(const TrainedRun& trained, const std::string& command) {
+    GANTRY_CHECK_AS(ConfigError, !trained.run.trainer->conditional(), command, ": ", trained.dir.string(),
+                    " was trained on conditional data (data '", trained.run.spec.data.plugin,
+                    "'): its generator answers a condition, and ", command,
+                    " searches the noise of an unconditional or class-conditional generator; draw it "
+                    "with gantry sample --condition (docs/conditional.md)");
+}
+
 Tensor constant_labels(int64_t classes, int64_t label, int64_t n, const std::string& command) {
     GANTRY_CHECK_AS(ConfigError, classes > 0, command,
                     ": --class needs a conditional generator; this run's generator takes no class");

@@ -40,6 +40,10 @@ struct TrainedRun {
 /// verifies, and whatever resolving and assembling throw.
 TrainedRun open_trained_run(const std::filesystem::path& run_dir, const std::string& command);
 
+/// Throws ConfigError (exit 2) naming `command` when the run was trained on conditional data
+/// (image to image): the latent tools search z of an unconditional or class-conditional G.
+void refuse_conditional_data(const TrainedRun& trained, const std::string& command);
+
 /// The labels a conditional generator is given: `label` for all n, checked against `classes`.
 /// Throws ConfigError (exit 2) naming `command` when the run is unconditional or the class is out
 /// of [0, classes).
