@@ -188,7 +188,7 @@ TEST_CASE("conditional trainer: a weighted term is logged weighted and trains G 
     CHECK(s.l1.last_value < 0.5 * start);
 }
 
-TEST_CASE("conditional trainer: with the adversarial weight at 0 only G trains, on its terms",
+TEST_CASE("conditional trainer: with the adversarial weight at 0 only G trains on its terms",
           "[train][conditional]") {
     Setup s(0.0, 1.0, 1, 40);
     const StateDict d_before = s.d->state_dict();
