@@ -57,8 +57,13 @@ packages=(
   strace                                           # crash-consistency tests inject faults
   clang libclang-rt-14-dev                         # libFuzzer targets (CI replays the corpora)
   libcpp-httplib-dev                               # gantry studio's HTTP server (docs/studio.md)
-  chromium nodejs npm                              # the studio's real-browser test (tests/browser)
+  chromium                                         # the studio's real-browser test (tests/browser)
 )
+
+# Node.js and npm drive that browser test. Any node that comes with its npm will do: NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package, so asking apt for npm there breaks
+# the install. Debian's packages are added only when there is no npm on the PATH.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 # clang's OpenMP runtime: only the fuzz build compiles the core with clang.
 [ $fuzz = 1 ] && packages+=(libomp-dev)
