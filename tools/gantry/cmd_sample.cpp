@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]
 //  [--class K] [--truncation T] [--slerp] [--from A.npy --to B.npy]
-//  [--condition test|FILE.png [--compare RUN_DIR...]]`
+//  [--condition test|FILE.png [--compare RUN_DIR...]] [--rollout K]`
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -40,9 +40,14 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                    app.add_option("--compare", request->compare,
                                   "with --condition: further runs of the same data whose outputs join each row")
                        ->take_all();
+                   CLI::Option* rollout = app.add_option(
+                       "--rollout", request->rollout,
+                       "sequence runs: predict K frames ahead from -n held-out sequences (default 8), each "
+                       "prediction fed back; writes a strip and each step's metrics (.jsonl)");
                    return [=] {
                        // With a condition, -n counts rows (test) or outputs (a PNG): 8 unless given.
-                       if (condition->count() > 0 && count_option->count() == 0) request->count = 8;
+                       if ((condition->count() > 0 || rollout->count() > 0) && count_option->count() == 0)
+                           request->count = 8;
                        if (seed_option->count() > 0) request->seed = *seed;
                        if (class_option->count() > 0) request->label = *label;
                        if (truncation_option->count() > 0) request->truncation = *truncation;
@@ -51,6 +56,7 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                        for (const std::string& warning : result.warnings)
                            std::fprintf(stderr, "gantry sample: warning: %s\n", warning.c_str());
                        std::printf("%s\n", result.file.c_str());
+                       if (!result.metrics_file.empty()) std::printf("%s\n", result.metrics_file.c_str());
                        return 0;
                    };
                });

@@ -96,6 +96,10 @@ struct SampleRequest {
     std::string condition;
     /// Further run directories of the same data whose outputs join each row, in order.
     std::vector<std::string> compare;
+    /// Sequence runs (next-frame data): roll the model out this many steps from `count` held-out
+    /// sequences, feeding each prediction back; writes a strip of the first 8 and each step's
+    /// metrics (rollout-<iteration>.png and .jsonl). 0: no roll-out.
+    int64_t rollout = 0;
 
     // ---- latent tools (issue 15: gantry sample --class --truncation --slerp --from --to) ----
     /// Conditional runs: every sample of this class (without it, an interpolation row keeps one
@@ -113,6 +117,7 @@ struct SampleRequest {
 /// What `gantry sample` wrote, and what the user should be warned of.
 struct SampleResult {
     std::string file;
+    std::string metrics_file;  ///< --rollout: each step's metrics (.jsonl)
     std::vector<std::string> warnings;
 };
 

@@ -10,6 +10,8 @@
 #include "gantry/datasets/condition.hpp"
 #include "gantry/error.hpp"
 #include "io/array_export.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json.hpp"
 #include "io/checkpoint_dir.hpp"
 #include "io/image_grid.hpp"
 #include "gantry/io/png.hpp"
@@ -20,6 +22,7 @@
 #include "train/plugin_session.hpp"
 #include "train/run.hpp"
 #include "train/assembly.hpp"
+#include "train/rollout.hpp"
 #include "train/sampling.hpp"
 #include "train/trained_run.hpp"
 
@@ -196,6 +199,31 @@ bool uses_latent_tools(const SampleRequest& request) {
     return request.label || request.truncation || request.slerp || !request.from.empty() || !request.to.empty();
 }
 
+/// `gantry sample --rollout K`: the strip of the first 8 sequences and each step's metrics over
+/// all `count` of them, beside it.
+SampleResult rollout_sample(const SampleRequest& request, const Assembly& run, const fs::path& out_png,
+                            SampleResult result) {
+    GANTRY_CHECK_AS(ConfigError, request.rollout <= 1000, "gantry sample: --rollout must be at most 1000, got ",
+                    request.rollout);
+    const Rollout rollout = roll_out(run, request.count, request.rollout);
+    io::write_png(out_png, rollout_strip(run, rollout, 8));
+    const std::vector<std::vector<MetricValue>> steps =
+        rollout_metrics(run, rollout, (fs::path(request.run_dir) / "cache").string());
+    std::string lines;
+    for (size_t k = 0; k < steps.size(); ++k) {
+        io::JsonLine line;
+        line.add("step", static_cast<int64_t>(k + 1)).add("sequences", rollout.start.target.size(0));
+        for (const MetricValue& v : steps[k]) line.add(v.name, v.value);
+        lines += line.str() + "\n";
+    }
+    fs::path jsonl = out_png;
+    jsonl.replace_extension(".jsonl");
+    io::atomic_write(jsonl, lines);
+    result.file = out_png.string();
+    result.metrics_file = jsonl.string();
+    return result;
+}
+
 fs::path default_output(const fs::path& run_dir, int64_t iteration, const std::string& format) {
     char name[48];
     std::snprintf(name, sizeof name, "sample-%09ld.%s", static_cast<long>(iteration), format.c_str());
@@ -223,6 +251,18 @@ SampleResult sample_from_run(const SampleRequest& request) {
                     request.run_dir, " was trained on data '", spec.data.plugin, "', which has no condition");
     GANTRY_CHECK_AS(ConfigError, request.compare.empty() || !request.condition.empty(),
                     "gantry sample: --compare needs --condition (test or a PNG file)");
+    GANTRY_CHECK_AS(ConfigError, request.rollout >= 0, "gantry sample: --rollout must be >= 1, got ", request.rollout);
+    if (request.rollout > 0) {
+        GANTRY_CHECK_AS(ConfigError, conditional && request.condition.empty() && request.compare.empty() &&
+                                         request.format == "png" && !request.interpolate && !uses_latent_tools(request),
+                        "gantry sample: --rollout is for runs of sequence data (e.g. data: {plugin: moving_fashion}) "
+                        "and takes only -n (the sequences) and --out");
+        char name[48];
+        std::snprintf(name, sizeof name, "rollout-%09ld.png", static_cast<long>(trainer.iteration()));
+        fs::path out = request.out.empty() ? run_dir / "samples" / name : fs::path(request.out);
+        if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+        return rollout_sample(request, run, out, std::move(result));
+    }
     if (conditional) {
         GANTRY_CHECK_AS(ConfigError, request.format == "png" && !request.interpolate && !uses_latent_tools(request),
                         "gantry sample: a conditional run draws PNG grids of condition | baseline | "

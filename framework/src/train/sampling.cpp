@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gantry/datasets/mixture.hpp"
+#include "gantry/datasets/sequence.hpp"
 #include "io/image_grid.hpp"
 #include "gantry/random.hpp"
 
@@ -40,12 +41,19 @@ Tensor reference_real(const Assembly& run, int64_t n) {
     return run.dataset->get(indices).x;
 }
 
+const Dataset& heldout_data(const Assembly& run) { return run.heldout ? *run.heldout : *run.dataset; }
+
 Pairs heldout_pairs(const Assembly& run, int64_t n) {
-    const Dataset& source = run.heldout ? *run.heldout : *run.dataset;
-    std::vector<int64_t> indices(static_cast<size_t>(std::min(n, source.info().size)));
-    std::iota(indices.begin(), indices.end(), 0);
+    const Dataset& source = heldout_data(run);
+    const DataInfo info = source.info();
+    // Sequences: the first sample of each sequence, so that n pairs are n different sequences
+    // and each can be rolled out for the sequence's whole length.
+    const std::optional<datasets::SequenceLayout> layout = datasets::find_sequence_layout(info);
+    const int64_t stride = layout ? layout->steps : 1;
+    std::vector<int64_t> indices(static_cast<size_t>(std::min(n, info.size / stride)));
+    for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<int64_t>(i) * stride;
     Batch batch = source.get(indices);
-    return {source.condition(indices), batch.x, batch.labels};
+    return {source.condition(indices), batch.x, batch.labels, indices};
 }
 
 namespace {

@@ -35,13 +35,18 @@ int64_t generator_classes(const Assembly& run);
 Tensor reference_real(const Assembly& run, int64_t n);
 
 /// Pairs of conditional data: conditions, their targets and the targets' classes (undefined for
-/// unlabelled data).
+/// unlabelled data), and where in the held-out data they are.
 struct Pairs {
     Tensor condition, target, labels;
+    std::vector<int64_t> indices;
 };
 
-/// The first `n` pairs (at most all) of the held-out data — the test split when the dataset has
-/// one, else the training data: every run of a comparison is shown and scored on the same pairs.
+/// The held-out data: the test split when the dataset has one, else the training data.
+const Dataset& heldout_data(const Assembly& run);
+
+/// The first `n` pairs (at most all) of the held-out data: every run of a comparison is shown and
+/// scored on the same pairs. For sequence data (datasets/sequence.hpp), the first pair of each of
+/// the first `n` sequences.
 Pairs heldout_pairs(const Assembly& run, int64_t n);
 
 /// The grid of a conditional generator: one row per pair, columns condition | baseline (when the

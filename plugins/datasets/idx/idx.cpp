@@ -5,107 +5,40 @@
 // Images: an IDX file of unsigned bytes (N, H, W), served as (1, H, W) in [-1, 1] (v / 127.5 - 1).
 // Labels: an IDX file of unsigned bytes (N); classes = max label + 1.
 // The whole file is loaded at construction as bytes (Fashion-MNIST's training set: 47 MB).
-#include <gantry/datasets/idx_file.hpp>
+#include <gantry/datasets/idx_source.hpp>
 #include <gantry/plugin.hpp>
 
-#include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <sstream>
-#include <system_error>
+#include <limits>
 
 namespace {
 
 using namespace gantry;
-namespace fs = std::filesystem;
 
-const double kNaN = std::nan("");
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const plugin::OptionSpec kOptions[] = {
-    {"root", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
-     "directory of the MNIST-named files (relative: to the file that writes it)"},
-    {"split", plugin::OptionType::string, "train", kNaN, kNaN, "train|test",
-     "train: train-{images-idx3,labels-idx1}-ubyte[.gz]; test: t10k-..."},
-    {"images", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
-     "an images file to read instead of root/split's"},
-    {"labels", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
-     "a labels file to read instead of root/split's (with `images` and no `labels`: unlabelled)"},
-    {"labelled", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
-     "false: ignore the labels (unlabelled data, e.g. for pack > 1 or an unconditional mlp)"},
-    {"limit", plugin::OptionType::integer, "0", 0, 1e9, nullptr,
-     "use only the first N samples; 0 = all"},
-};
-
-/// `name` in `root`, preferring the .gz the distributions ship, else the plain file.
-fs::path in_root(const fs::path& root, const std::string& name) {
-    const fs::path gz = root / (name + ".gz");
-    std::error_code ec;
-    if (fs::exists(gz, ec) || !fs::exists(root / name, ec)) return gz;
-    return root / name;
-}
-
-/// "path (size bytes)" for the identity: a replaced file changes it.
-std::string file_identity(const fs::path& path) {
-    std::error_code ec;
-    const auto bytes = fs::file_size(path, ec);
-    const fs::path canonical = fs::weakly_canonical(path, ec);
-    std::ostringstream out;
-    out << (canonical.empty() ? path : canonical).string() << "(" << (ec ? 0 : bytes) << ")";
-    return out.str();
-}
+constexpr auto kOptions = datasets::join_options(
+    datasets::kIdxSourceOptions,
+    std::array<plugin::OptionSpec, 2>{{
+        {"labelled", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
+         "false: ignore the labels (unlabelled data, e.g. for pack > 1 or an unconditional mlp)"},
+        {"limit", plugin::OptionType::integer, "0", 0, 1e9, nullptr,
+         "use only the first N samples; 0 = all"},
+    }});
 
 class Idx final : public Dataset {
 public:
     // The paths are `path` options: the host hands them over absolute.
     Idx(const plugin::Options& o, const plugin::Context&) {
-        const std::string split = o.get_string("split");
-        const std::string prefix = split == "train" ? "train" : "t10k";
-        const fs::path root = o.get_string("root");
-        const bool explicit_images = !o.get_string("images").empty();
-        const fs::path images_path = explicit_images
-                                         ? fs::path(o.get_string("images"))
-                                         : in_root(root, prefix + "-images-idx3-ubyte");
-        fs::path labels_path;
-        if (!o.get_string("labels").empty())
-            labels_path = o.get_string("labels");
-        else if (!explicit_images)
-            labels_path = in_root(root, prefix + "-labels-idx1-ubyte");
-        if (!o.get_bool("labelled")) labels_path.clear();
-
-        std::error_code ec;
-        GANTRY_CHECK_AS(DataError, fs::exists(images_path, ec), "idx: ", images_path.string(),
-                        ": no such file; set data.root (or data.images) to MNIST-format files, or "
-                        "install Debian's dataset-fashion-mnist for the default root");
-        datasets::IdxArray images = datasets::read_idx(images_path.string());
-        GANTRY_CHECK_AS(DataError, images.dims.size() == 3, "idx: ", images_path.string(),
-                        ": expected images of rank 3 (N, H, W), got rank ", images.dims.size(),
-                        "; is it a labels file?");
-        const int64_t count = images.dims[0];
-        const int64_t limit = o.get_int("limit");
-        size_ = limit > 0 ? std::min(limit, count) : count;
-        height_ = images.dims[1];
-        width_ = images.dims[2];
-        pixels_ = std::move(images.values);
-        pixels_.resize(static_cast<size_t>(size_ * height_ * width_));
-        pixels_.shrink_to_fit();
-
-        if (!labels_path.empty()) {
-            datasets::IdxArray labels = datasets::read_idx(labels_path.string());
-            GANTRY_CHECK_AS(DataError, labels.dims.size() == 1, "idx: ", labels_path.string(),
-                            ": expected labels of rank 1 (N), got rank ", labels.dims.size(),
-                            "; is it an images file?");
-            GANTRY_CHECK_AS(DataError, labels.dims[0] == count, "idx: ", labels_path.string(),
-                            " holds ", labels.dims[0], " labels but ", images_path.string(),
-                            " holds ", count, " images; are they from the same split?");
-            labels_.assign(labels.values.begin(), labels.values.begin() + size_);
-            classes_ = int64_t{*std::max_element(labels_.begin(), labels_.end())} + 1;
-        }
-
-        std::ostringstream id;
-        id << "idx:" << file_identity(images_path) << ":"
-           << (labels_path.empty() ? std::string("unlabelled") : file_identity(labels_path))
-           << ":split=" << (explicit_images ? std::string("files") : split) << ":limit=" << size_;
-        identity_ = id.str();
+        datasets::IdxSource images = datasets::read_idx_source(
+            o, {.plugin = "idx", .labelled = o.get_bool("labelled"), .limit = o.get_int("limit")});
+        size_ = images.count;
+        height_ = images.height;
+        width_ = images.width;
+        classes_ = images.classes;
+        pixels_ = std::move(images.pixels);
+        labels_ = std::move(images.labels);
+        identity_ = "idx:" + images.identity;
     }
 
     DataInfo info() const override {

@@ -11,74 +11,35 @@
 // image in the hole for mask, none (undefined) for edges. docs/plugins.md has the details.
 #include <gantry/datasets/condition.hpp>
 #include <gantry/datasets/idx_file.hpp>
+#include <gantry/datasets/idx_source.hpp>
 #include <gantry/plugin.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <filesystem>
+#include <limits>
 #include <sstream>
-#include <system_error>
 
 namespace {
 
 using namespace gantry;
-namespace fs = std::filesystem;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const double kNaN = std::nan("");
-
-const plugin::OptionSpec kOptions[] = {
-    {"root", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
-     "directory of the MNIST-named files (relative: to the file that writes it)"},
-    {"split", plugin::OptionType::string, "train", kNaN, kNaN, "train|test",
-     "train: train-{images-idx3,labels-idx1}-ubyte[.gz]; test: t10k-..."},
-    {"images", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
-     "an images file to read instead of root/split's"},
-    {"labels", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
-     "a labels file to read instead of root/split's (with `images` and no `labels`: unlabelled)"},
-    {"limit", plugin::OptionType::integer, "0", 0, 1e9, nullptr,
-     "use only the first N samples; 0 = all"},
-    {"transform", plugin::OptionType::string, "downsample", kNaN, kNaN, "downsample|edges|mask",
-     "how the condition is made from the image: low resolution, a line drawing, a hidden square"},
-    {"factor", plugin::OptionType::integer, "4", 2, 14, nullptr,
-     "downsample: the side of the averaged blocks (2: 28 -> 14, 4: 28 -> 7); must divide the image side"},
-    {"threshold", plugin::OptionType::number, "0.25", 0.001, 1.5, nullptr,
-     "edges: a pixel is a line where the Sobel magnitude / 4 on [0, 1] intensities exceeds this"},
-    {"hole", plugin::OptionType::integer, "12", 1, 4096, nullptr,
-     "mask: side of the hidden centred square"},
-};
+constexpr auto kOptions = datasets::join_options(
+    datasets::kIdxSourceOptions,
+    std::array<plugin::OptionSpec, 5>{{
+        {"limit", plugin::OptionType::integer, "0", 0, 1e9, nullptr,
+         "use only the first N samples; 0 = all"},
+        {"transform", plugin::OptionType::string, "downsample", kNaN, kNaN, "downsample|edges|mask",
+         "how the condition is made from the image: low resolution, a line drawing, a hidden square"},
+        {"factor", plugin::OptionType::integer, "4", 2, 14, nullptr,
+         "downsample: the side of the averaged blocks (2: 28 -> 14, 4: 28 -> 7); must divide the image side"},
+        {"threshold", plugin::OptionType::number, "0.25", 0.001, 1.5, nullptr,
+         "edges: a pixel is a line where the Sobel magnitude / 4 on [0, 1] intensities exceeds this"},
+        {"hole", plugin::OptionType::integer, "12", 1, 4096, nullptr, "mask: side of the hidden centred square"},
+    }});
 
 enum class Transform { downsample, edges, mask };
-
-/// `name` in `root`, preferring the .gz the distributions ship, else the plain file.
-fs::path in_root(const fs::path& root, const std::string& name) {
-    const fs::path gz = root / (name + ".gz");
-    std::error_code ec;
-    if (fs::exists(gz, ec) || !fs::exists(root / name, ec)) return gz;
-    return root / name;
-}
-
-/// "path (size bytes)" for the identity: a replaced file changes it.
-std::string file_identity(const fs::path& path) {
-    std::error_code ec;
-    const auto bytes = fs::file_size(path, ec);
-    const fs::path canonical = fs::weakly_canonical(path, ec);
-    std::ostringstream out;
-    out << (canonical.empty() ? path : canonical).string() << "(" << (ec ? 0 : bytes) << ")";
-    return out.str();
-}
-
-datasets::IdxArray read_images(const fs::path& path) {
-    std::error_code ec;
-    GANTRY_CHECK_AS(DataError, fs::exists(path, ec), "paired: ", path.string(),
-                    ": no such file; set data.root (or data.images) to MNIST-format files, or "
-                    "install Debian's dataset-fashion-mnist for the default root");
-    datasets::IdxArray images = datasets::read_idx(path.string());
-    GANTRY_CHECK_AS(DataError, images.dims.size() == 3, "paired: ", path.string(),
-                    ": expected images of rank 3 (N, H, W), got rank ", images.dims.size(),
-                    "; is it a labels file?");
-    return images;
-}
 
 /// The bicubic convolution kernel of Keys 1981 with a = -0.5 (MATLAB's imresize, PIL).
 double cubic(double t) {
@@ -93,44 +54,17 @@ class Paired final : public Dataset {
 public:
     // The paths are `path` options: the host hands them over absolute.
     Paired(const plugin::Options& o, const plugin::Context&) {
-        const std::string split = o.get_string("split");
-        const std::string prefix = split == "train" ? "train" : "t10k";
-        const fs::path root = o.get_string("root");
-        const bool explicit_images = !o.get_string("images").empty();
-        const fs::path images_path = explicit_images ? fs::path(o.get_string("images"))
-                                                     : in_root(root, prefix + "-images-idx3-ubyte");
-        fs::path labels_path;
-        if (!o.get_string("labels").empty())
-            labels_path = o.get_string("labels");
-        else if (!explicit_images)
-            labels_path = in_root(root, prefix + "-labels-idx1-ubyte");
-
-        datasets::IdxArray images = read_images(images_path);
-        const int64_t count = images.dims[0];
-        height_ = images.dims[1];
-        width_ = images.dims[2];
+        datasets::IdxSource images =
+            datasets::read_idx_source(o, {.plugin = "paired", .limit = o.get_int("limit")});
+        size_ = images.count;
+        height_ = images.height;
+        width_ = images.width;
+        classes_ = images.classes;
+        labels_ = std::move(images.labels);
         const std::string transform = o.get_string("transform");
         transform_ = transform == "downsample" ? Transform::downsample
                      : transform == "edges"    ? Transform::edges
                                                : Transform::mask;
-        if (!labels_path.empty()) {
-            datasets::IdxArray labels = datasets::read_idx(labels_path.string());
-            GANTRY_CHECK_AS(DataError, labels.dims.size() == 1, "paired: ", labels_path.string(),
-                            ": expected labels of rank 1 (N), got rank ", labels.dims.size(),
-                            "; is it an images file?");
-            GANTRY_CHECK_AS(DataError, labels.dims[0] == count, "paired: the labels file ",
-                            labels_path.string(), " holds ", labels.dims[0], " labels but the images file ",
-                            images_path.string(), " holds ", count,
-                            " images; a pair needs both from the same split");
-            const int64_t limit = o.get_int("limit");
-            size_ = limit > 0 ? std::min(limit, count) : count;
-            labels_.assign(labels.values.begin(), labels.values.begin() + size_);
-            classes_ = int64_t{*std::max_element(labels_.begin(), labels_.end())} + 1;
-        } else {
-            const int64_t limit = o.get_int("limit");
-            size_ = limit > 0 ? std::min(limit, count) : count;
-        }
-
         factor_ = o.get_int("factor");
         threshold_ = static_cast<float>(o.get_number("threshold"));
         hole_ = o.get_int("hole");
@@ -139,7 +73,7 @@ public:
             case Transform::downsample:
                 GANTRY_CHECK_AS(ConfigError, height_ % factor_ == 0 && width_ % factor_ == 0,
                                 "paired: data.factor ", factor_, " does not divide the images' size ", height_,
-                                "x", width_, " (", images_path.string(), "); for 28x28 use 2, 4, 7 or 14");
+                                "x", width_, " (", images.images_path, "); for 28x28 use 2, 4, 7 or 14");
                 params << "downsample:" << factor_;
                 break;
             case Transform::edges:
@@ -148,34 +82,19 @@ public:
             case Transform::mask:
                 GANTRY_CHECK_AS(ConfigError, hole_ <= height_ && hole_ <= width_, "paired: data.hole ", hole_,
                                 " is larger than the images (", height_, "x", width_, ", ",
-                                images_path.string(), ")");
+                                images.images_path, ")");
                 hole_y0_ = (height_ - hole_) / 2;
                 hole_x0_ = (width_ - hole_) / 2;
                 params << "mask:" << hole_;
                 // The fill of the baseline: the mean image of the training split (the whole file,
                 // whatever the limit), so that the test split's baseline never sees test images;
                 // with explicit files, the mean of the images file itself.
-                mean_image_ = mean_of(images);
-                if (!explicit_images && split == "test") {
-                    const datasets::IdxArray train = read_images(in_root(root, "train-images-idx3-ubyte"));
-                    GANTRY_CHECK_AS(DataError, train.dims[1] == height_ && train.dims[2] == width_, "paired: ",
-                                    "the training images are ", train.dims[1], "x", train.dims[2],
-                                    ", the test images ", height_, "x", width_);
-                    mean_image_ = mean_of(train);
-                }
+                mean_image_ = mean_of(mean_source(o, images));
                 break;
         }
 
-        pixels_ = std::move(images.values);
-        pixels_.resize(static_cast<size_t>(size_ * height_ * width_));
-        pixels_.shrink_to_fit();
-
-        std::ostringstream id;
-        id << "paired:" << file_identity(images_path) << ":"
-           << (labels_path.empty() ? std::string("unlabelled") : file_identity(labels_path))
-           << ":split=" << (explicit_images ? std::string("files") : split) << ":limit=" << size_ << ":"
-           << params.str();
-        identity_ = id.str();
+        pixels_ = std::move(images.pixels);
+        identity_ = "paired:" + images.identity + ":" + params.str();
     }
 
     DataInfo info() const override {
@@ -267,6 +186,19 @@ private:
             case Transform::mask: break;
         }
         return Shape{2, height_, width_};
+    }
+
+    /// The images whose mean fills the hole: the whole training split (whatever the limit), so that
+    /// the test split's baseline never sees test images; with explicit files, the images file.
+    datasets::IdxArray mean_source(const plugin::Options& o, const datasets::IdxSource& read) const {
+        const std::string path = o.get_string("images").empty()
+                                     ? datasets::idx_images_file(o.get_string("root"), "train")
+                                     : read.images_path;
+        datasets::IdxArray all = datasets::read_idx(path);
+        GANTRY_CHECK_AS(DataError, all.dims.size() == 3 && all.dims[1] == height_ && all.dims[2] == width_,
+                        "paired: the images of the hole's mean fill, ", path, ", are not ", height_, "x",
+                        width_, " images like ", read.images_path);
+        return all;
     }
 
     /// The mean of every image of `images`, in [-1, 1].

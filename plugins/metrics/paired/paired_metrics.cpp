@@ -7,6 +7,7 @@
 //                    Gaussian window 11x11, sigma 1.5, K1 0.01, K2 0.03, L 1, valid positions only
 //   l1_hole          mean |fake - target| inside the rectangle DataInfo::metadata["paired.hole"]
 //   classifier_accuracy  the reference classifier's accuracy on fake against the pairs' classes
+//   sharpness        mean gradient magnitude (|dx| + |dy|) of fake over that of the targets
 //   baseline_*       each of these for baseline(condition) in place of fake
 // It reads MetricContext::fake, ::condition and ::target; docs/plugins.md has the details.
 #include <gantry/plugin.hpp>
@@ -125,6 +126,21 @@ double l1_in(const Tensor& a, const Tensor& b, const std::vector<double>& hole) 
     return total / static_cast<double>(n * c * hh * hw);
 }
 
+/// The mean gradient magnitude (|dx| + |dy| of neighbouring pixels, on [0, 1]) of every image.
+double gradient_magnitude(const Tensor& a) {
+    const int64_t n = a.size(0), c = a.size(1), h = a.size(2), w = a.size(3);
+    double total = 0;
+    for (int64_t p = 0; p < n * c; ++p) {
+        const float* plane = a.data() + p * h * w;
+        for (int64_t y = 0; y + 1 < h; ++y)
+            for (int64_t x = 0; x + 1 < w; ++x) {
+                const double v = unit(plane[y * w + x]);
+                total += std::fabs(unit(plane[y * w + x + 1]) - v) + std::fabs(unit(plane[(y + 1) * w + x]) - v);
+            }
+    }
+    return total / static_cast<double>(n * c * (h - 1) * (w - 1));
+}
+
 class PairedMetrics final : public Metric {
 public:
     PairedMetrics(const plugin::Options& o, const plugin::Context&)
@@ -191,6 +207,16 @@ public:
                     {{"hole", io::format_double(hole[0]) + "," + io::format_double(hole[1]) + "," +
                                   io::format_double(hole[2]) + "," + io::format_double(hole[3])}});
             }
+            if (want(prefix + "sharpness")) {
+                // Mathieu et al. 2016 (arXiv:1511.05440) measure sharpness by image gradients;
+                // as a ratio to the targets' it reads directly: 1 as sharp as the truth, < 1
+                // blurrier (the mean of an L2 prediction), > 1 noisier.
+                const double truth = gradient_magnitude(c.target);
+                GANTRY_CHECK_AS(DataError, truth > 0, "metric plugin 'paired_metrics': ", prefix,
+                                "sharpness: the targets are flat (no gradient), so no ratio to them exists");
+                add(prefix + "sharpness", gradient_magnitude(x) / truth,
+                    {{"measure", "mean |dx|+|dy| / the targets'"}, {"target_gradient", io::format_double(truth)}});
+            }
             if (want(prefix + "classifier_accuracy")) add(prefix + "classifier_accuracy", accuracy(c, x), {{"classifier_sha256", expected_sha256_}});
         }
         return out;
@@ -230,9 +256,9 @@ private:
 }  // namespace
 
 GANTRY_METRIC_PLUGIN("paired_metrics", "1.0.0",
-                     "psnr, ssim, l1 in the hole and classifier accuracy of G's answers against their targets, "
+                     "psnr, ssim, l1 in the hole, sharpness and classifier accuracy of G's answers against their targets, "
                      "and of the dataset's classical baseline (baseline_*)",
                      kOptions,
                      "psnr,ssim,l1_hole,classifier_accuracy,baseline_psnr,baseline_ssim,baseline_l1_hole,"
-                     "baseline_classifier_accuracy",
+                     "baseline_classifier_accuracy,sharpness,baseline_sharpness",
                      PairedMetrics)
