@@ -76,13 +76,18 @@ GANTRY_COMMAND("train-classifier",
                            std::printf("%s\n", line.c_str());
                            std::fflush(stdout);
                        };
-                       const eval::TrainClassifierResult r =
-                           section ? eval::train_classifier(*request,
-                                                            train::classifier_data(*source, request->seed,
-                                                                                   request->train_limit,
-                                                                                   request->test_limit),
-                                                            progress)
-                                   : eval::train_classifier(*request, progress);
+                       eval::TrainClassifierResult r;
+                       if (section) {
+                           train::LabelledImages images = train::classifier_data(
+                               *source, request->seed, request->train_limit, request->test_limit);
+                           r = eval::train_classifier(*request,
+                                                      eval::TrainClassifierData{std::move(images.train),
+                                                                                std::move(images.test), images.classes,
+                                                                                std::move(images.description)},
+                                                      progress);
+                       } else {
+                           r = eval::train_classifier(*request, progress);
+                       }
                        std::printf("test accuracy: %.4f (%s s of training)\nweights: %s\nsha256: %s\nrecord: %s\n",
                                    r.test_accuracy, io::format_double(r.seconds).c_str(), request->out.c_str(),
                                    r.sha256.c_str(), r.record_path.c_str());

@@ -85,7 +85,7 @@ Batch pick(const Batch& all, const std::vector<int64_t>& indices) {
 
 }  // namespace
 
-eval::TrainClassifierData classifier_data(const DataSource& source, uint64_t seed, int64_t train_limit,
+LabelledImages classifier_data(const DataSource& source, uint64_t seed, int64_t train_limit,
                                           int64_t test_limit) {
     PluginSession session;
     const config::ExperimentSpec spec = resolve_data_source(source, session);
@@ -100,7 +100,7 @@ eval::TrainClassifierData classifier_data(const DataSource& source, uint64_t see
                     info.classes == 0 ? std::string("no labels") : "one class",
                     "; the reference classifier learns to tell classes apart (image_folder: one sub-folder per "
                     "class and labelled: true)");
-    eval::TrainClassifierData data;
+    LabelledImages data;
     data.classes = info.classes;
     Batch all = all_samples(*dataset, 0);
     GANTRY_CHECK_AS(ConfigError, all.labels.defined(), what, " gave no labels");

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "config/experiment.hpp"
-#include "eval/train_classifier.hpp"
 #include "gantry/data.hpp"
 #include "train/plugin_session.hpp"
 
@@ -39,11 +38,20 @@ std::unique_ptr<Dataset> create_data(const config::ExperimentSpec& spec, PluginS
 /// Every sample of `dataset` (x and labels), at most `limit` (0: all) from the start.
 Batch all_samples(const Dataset& dataset, int64_t limit = 0);
 
+/// Labelled images split for training and testing a classifier: x (N, C, H, W) in [-1, 1],
+/// labels (N) class ids in [0, classes); `description` says where they come from and how they
+/// were split (the classifier's record keeps it).
+struct LabelledImages {
+    Batch train, test;
+    int64_t classes = 0;
+    std::string description;
+};
+
 /// `gantry train-classifier --data`: the labelled images of `source`, training and test. The test
 /// images are the plugin's test split when it has one (`split: test`), else a fixed choice
 /// (drawn from `seed`) of a sixth of the data, kept out of training. Throws ConfigError when the
 /// data is not labelled images.
-eval::TrainClassifierData classifier_data(const DataSource& source, uint64_t seed, int64_t train_limit,
+LabelledImages classifier_data(const DataSource& source, uint64_t seed, int64_t train_limit,
                                           int64_t test_limit);
 
 }  // namespace gantry::train
