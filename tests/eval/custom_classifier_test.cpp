@@ -194,6 +194,43 @@ TEST_CASE("train-classifier --data-plugin then eval: a 32x32 RGB folder of 4 cla
     CHECK(value("collapsed", "recall") < value("good", "recall"));
     CHECK(value("noise", "precision") < value("good", "precision"));
 
+    // A tiny run on the same folder scores with the classifier through its evaluation, and
+    // gantry eval of its evaluation batch (the experiment form, options from the run's file)
+    // gives the same values.
+    {
+        std::ofstream(dir.path / "run.yaml")
+            << "experiment: shapes\nseed: 2\nthreads: 1\n"
+               "data: {plugin: image_folder, root: " << real.string() << ", size: 32}\n"
+               "generator: {plugin: dcgan, latent: 8, width: 8}\n"
+               "discriminator: {plugin: dcgan, width: 8}\n"
+               "loss: {plugin: hinge}\n"
+               "schedule: {iterations: 2, batch: 8}\n"
+               "evaluate: {every: 0, samples: 64, metrics: [fd, kid, precision, recall], options: {image_metrics: "
+               "{classifier: shapes_cnn.gtf, classifier_sha256: " << sha << "}}}\n"
+               "log: {every: 1}\nsamples: {every: 0, grid: 4}\ncheckpoint: {every: 2, keep: 1}\n";
+        const auto run = run_gantry({"run", (dir.path / "run.yaml").string(), "--out", (dir.path / "runs").string()});
+        INFO(run.output);
+        REQUIRE(run.exit_code == 0);
+        const fs::path run_dir = fs::directory_iterator(dir.path / "runs" / "shapes")->path();
+        const auto row = io::json_fields(testing::lines_of(run_dir / "eval.jsonl").back(), "eval.jsonl");
+        const auto details = io::json_fields(row.at("fd_details"), "fd_details");
+        CHECK(details.at("classifier_sha256") == sha);
+        CHECK(details.at("n_real") == "96");
+        CHECK(details.at("n_fake") == "64");
+        CHECK(std::isfinite(std::stod(details.at("floor"))));
+        const auto s = run_gantry({"sample", run_dir.string(), "--eval-noise", "--format", "npy", "--out",
+                                   (dir.path / "run.npy").string()});
+        REQUIRE(s.exit_code == 0);
+        const auto e = run_gantry({"eval", "--fake", (dir.path / "run.npy").string(), "--real", run_dir.string(),
+                                   "--threads", "1"});
+        INFO(e.output);
+        REQUIRE(e.exit_code == 0);
+        for (const char* metric : {"fd", "kid", "precision", "recall"}) {
+            const double logged = std::stod(row.at(metric)), got = std::stod(eval_json(e).at(metric));
+            CHECK(std::fabs(got - logged) <= 1e-6 * std::max(std::fabs(logged), 1e-12));
+        }
+    }
+
     // A digest that is not the file's, a classifier for other data, one without its digest.
     const auto wrong = eval("good", std::string(64, 'a'));
     CHECK(wrong.exit_code == 4);
