@@ -43,13 +43,15 @@ constexpr const char* kWeightsName = "fashion_mnist_cnn.gtf";
 
 const plugin::OptionSpec kOptions[] = {
     {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
-     "weights of the reference classifier (empty: the shipped file beside the plugin)"},
+     "weights of the reference classifier (empty: the shipped Fashion-MNIST file beside the plugin; "
+     "else one gantry train-classifier wrote, for data of its input shape)"},
     {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
-     "SHA-256 the weights must have (empty: the shipped file's)"},
+     "SHA-256 the weights must have (empty: the shipped file's; required with classifier)"},
     {"n_real", plugin::OptionType::integer, "2000", 10, 60000, nullptr,
      "real samples (a fixed seeded choice) and reference-split samples"},
     {"reference_dir", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
-     "folder of the IDX files of the reference test split (for the floor)"},
+     "folder of the IDX files of the reference test split (the floor of a classifier of the shipped shape; "
+     "another shape's floor uses the data's other half)"},
     {"reference_split", plugin::OptionType::string, "t10k", kNaN, kNaN, nullptr,
      "the split of reference_dir compared with the run's real data for the floor"},
     {"floor", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
