@@ -1147,6 +1147,8 @@ void eval_cases(std::vector<Case>& out, const ReferenceRun& points) {
         {"shipped reference classifier takes 28x28 grey images (1, 28, 28)", "(3, 8, 8)",
          "gantry train-classifier --data"},
         with_real({{"fake/a.png", gray_png(8, 8, 3)}}));
+    add("eval: mixture metrics for images", on_images("fake", {"--metrics", "modes"}), 4,
+        {"mixture metrics need a dataset with known modes"}, with_real({{"fake/a.png", gray_png(8, 8, 3)}}));
     add("eval: image metrics with a classifier file but no digest",
         on_images("fake", {"--set", "evaluate.options.image_metrics.classifier={dir}/c.gtf"}), 3,
         {"needs classifier_sha256", "c.txt"}, with_real({{"fake/a.png", gray_png(8, 8, 3)}, {"c.gtf", "x"}}));
