@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -1042,6 +1043,170 @@ void condition_image_cases(std::vector<Case>& out, const ImageRun& sr, const Ref
         {"--compare", "compare runs of the same data"});
 }
 
+// ---- gantry eval and train-classifier --data (issue 17): samples made anywhere, any labelled data --
+
+/// A .npy file: `descr`, the shape as Python writes it ("(10, 2)"), then `data` as the values.
+std::string npy_bytes(const std::string& descr, const std::string& shape, const std::string& data,
+                      bool fortran = false) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                         ", 'shape': " + shape + ", }";
+    while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+    header += '\n';
+    return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size() & 0xff) +
+           static_cast<char>(header.size() >> 8) + header + data;
+}
+
+/// `n` little-endian float32 values, all `value`.
+std::string f32s(size_t n, float value) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out.append(reinterpret_cast<const char*>(&value), 4);
+    return out;
+}
+
+void eval_cases(std::vector<Case>& out, const ReferenceRun& points) {
+    auto add = [&](const std::string& name, std::vector<std::string> args, int code, std::vector<std::string> frags,
+                   std::map<std::string, std::string> files = {}) {
+        Case c;
+        c.name = name;
+        c.args = std::move(args);
+        c.exit_code = code;
+        c.fragments = std::move(frags);
+        c.files = std::move(files);
+        out.push_back(c);
+    };
+    // 2-D points: the ring, named on the command line.
+    const std::vector<std::string> ring = {"--real-plugin", "gaussian_mixture", "--set", "data.layout=ring"};
+    auto on_ring = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a = {"eval", "--fake", "{dir}/bad.npy"};
+        a.insert(a.end(), ring.begin(), ring.end());
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
+    const std::string ten_points = npy_bytes("<f4", "(10, 2)", f32s(20, 0.5f));
+    add("eval: .npy of the wrong shape for 2-D points", on_ring({}), 4, {"bad.npy", "(10, 3)", "(N, 2)"},
+        {{"bad.npy", npy_bytes("<f4", "(10, 3)", f32s(30, 0.f))}});
+    add("eval: .npy of one sample per value", on_ring({}), 4, {"bad.npy", "(20,)", "(N, 2)"},
+        {{"bad.npy", npy_bytes("<f4", "(20,)", f32s(20, 0.f))}});
+    add("eval: .npy of float16", on_ring({}), 4, {"bad.npy", "'<f2'", "float32 ('<f4')"},
+        {{"bad.npy", npy_bytes("<f2", "(10, 2)", std::string(40, '\0'))}});
+    add("eval: .npy of big-endian float32", on_ring({}), 4, {"bad.npy", "'>f4'"},
+        {{"bad.npy", npy_bytes(">f4", "(10, 2)", f32s(20, 0.f))}});
+    add("eval: .npy of int64", on_ring({}), 4, {"bad.npy", "'<i8'"},
+        {{"bad.npy", npy_bytes("<i8", "(10, 2)", std::string(160, '\0'))}});
+    add("eval: .npy in Fortran order", on_ring({}), 4, {"bad.npy", "Fortran order"},
+        {{"bad.npy", npy_bytes("<f4", "(10, 2)", f32s(20, 0.f), true)}});
+    add("eval: .npy shorter than its shape", on_ring({}), 4, {"bad.npy", "needs 80 bytes", "holds 40"},
+        {{"bad.npy", npy_bytes("<f4", "(10, 2)", f32s(10, 0.f))}});
+    add("eval: .npy with a NaN", on_ring({}), 4, {"bad.npy", "value 3 is not finite"},
+        {{"bad.npy", npy_bytes("<f4", "(2, 2)", f32s(3, 0.f) + f32s(1, std::nanf("")))}});
+    add("eval: .npy of no samples", on_ring({}), 4, {"bad.npy", "holds no samples"},
+        {{"bad.npy", npy_bytes("<f4", "(0, 2)", "")}});
+    add("eval: not a .npy file", on_ring({}), 4, {"bad.npy", "not a .npy file"}, {{"bad.npy", "x,y\n0,1\n"}});
+    add("eval: missing --fake file", on_ring({}), 4, {"bad.npy", "no such file or folder"});
+    add("eval: --samples larger than the file holds", on_ring({"--samples", "20"}), 2,
+        {"--samples 20", "bad.npy holds 10 samples"}, {{"bad.npy", ten_points}});
+    add("eval: --samples 0", on_ring({"--samples", "0"}), 2, {"--samples must be >= 1"}, {{"bad.npy", ten_points}});
+    add("eval: a folder of PNGs for 2-D points",
+        {"eval", "--fake", "{dir}/fake", "--real-plugin", "gaussian_mixture"}, 4,
+        {"fake: a folder of PNG files is images", "(N, 2)"}, {{"fake/a.png", gray_png(8, 8)}});
+    add("eval: unknown metric", on_ring({"--metrics", "modes,modez"}), 2, {"unknown metric 'modez'", "modes"},
+        {{"bad.npy", ten_points}});
+    add("eval: unknown dataset plugin", {"eval", "--fake", "{dir}/bad.npy", "--real-plugin", "gausian_mixture"}, 2,
+        {"unknown dataset plugin 'gausian_mixture'", "gaussian_mixture"}, {{"bad.npy", ten_points}});
+    add("eval: an unknown option of the data plugin", on_ring({"--set", "data.layot=grid"}), 2, {"data.layot"},
+        {{"bad.npy", ten_points}});
+    add("eval: --set of a model's key", on_ring({"--set", "generator.latent=3"}), 2, {"generator"},
+        {{"bad.npy", ten_points}});
+    add("eval: neither --real nor --real-plugin", {"eval", "--fake", "{dir}/bad.npy"}, 2,
+        {"--real FILE", "--real-plugin NAME", "got neither"}, {{"bad.npy", ten_points}});
+    add("eval: both --real and --real-plugin",
+        {"eval", "--fake", "{dir}/bad.npy", "--real", "{dir}/e.yaml", "--real-plugin", "gaussian_mixture"}, 2,
+        {"not both"}, {{"bad.npy", ten_points}, {"e.yaml", base_yaml()}});
+    add("eval: --real experiment file missing", {"eval", "--fake", "{dir}/bad.npy", "--real", "{dir}/gone.yaml"}, 2,
+        {"gone.yaml"}, {{"bad.npy", ten_points}});
+    add("eval: --real a folder without experiment.yaml", {"eval", "--fake", "{dir}/bad.npy", "--real", "{dir}/sub"},
+        2, {"sub: a directory without experiment.yaml"}, {{"bad.npy", ten_points}, {"sub/x.txt", "x"}});
+    add("eval: no --fake", {"eval", "--real-plugin", "gaussian_mixture"}, 2, {"--fake"});
+    add("eval: conditional data", {"eval", "--fake", "{dir}/bad.npy", "--real-plugin", "paired", "--set",
+                                   "data.limit=8"},
+        2, {"data 'paired' gives a condition per sample"}, {{"bad.npy", ten_points}});
+
+    // Images: an image_folder of 8x8 RGB PNGs (one class) as the real data.
+    const std::vector<std::string> folder = {"--real-plugin", "image_folder", "--set", "data.root={dir}/real",
+                                             "--set", "data.size=8"};
+    auto on_images = [&](const std::string& fake, std::vector<std::string> extra = {}) {
+        std::vector<std::string> a = {"eval", "--fake", "{dir}/" + fake};
+        a.insert(a.end(), folder.begin(), folder.end());
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
+    auto with_real = [&](std::map<std::string, std::string> files) {
+        for (int i = 0; i < 4; ++i) files["real/a/" + std::to_string(i) + ".png"] = gray_png(8, 8, 3);
+        return files;
+    };
+    add("eval: image .npy of another size", on_images("bad.npy"), 4, {"bad.npy", "(4, 3, 4, 4)", "(N, 3, 8, 8)"},
+        with_real({{"bad.npy", npy_bytes("<f4", "(4, 3, 4, 4)", f32s(4 * 48, 0.f))}}));
+    add("eval: image .npy of another channel count", on_images("bad.npy"), 4,
+        {"bad.npy", "(4, 1, 8, 8)", "(N, 3, 8, 8)"},
+        with_real({{"bad.npy", npy_bytes("<f4", "(4, 1, 8, 8)", f32s(4 * 64, 0.f))}}));
+    add("eval: image .npy with values outside [0, 255]", on_images("bad.npy"), 4,
+        {"bad.npy", "image values must be in [0, 255]", "-1"},
+        with_real({{"bad.npy", npy_bytes("<f4", "(4, 3, 8, 8)", f32s(4 * 192, -1.f))}}));
+    add("eval: PNG folder of mixed sizes", on_images("fake"), 4,
+        {"fake/b.png", "the image is (3, 4, 4)", "(3, 8, 8)", "must be 8x8 RGB"},
+        with_real({{"fake/a.png", gray_png(8, 8, 3)}, {"fake/b.png", gray_png(4, 4, 3)}}));
+    add("eval: PNG folder with a grey image for RGB data", on_images("fake"), 4,
+        {"fake/a.png", "the image is (1, 8, 8)", "(3, 8, 8)"}, with_real({{"fake/a.png", gray_png(8, 8, 1)}}));
+    add("eval: PNG folder with a broken PNG", on_images("fake"), 4, {"fake/a.png"},
+        with_real({{"fake/a.png", "not a png"}}));
+    {
+        Case c;
+        c.name = "eval: empty folder";
+        c.args = on_images("fake");
+        c.exit_code = 4;
+        c.fragments = {"fake: no PNG files (*.png) in the folder", "8x8 image (3, 8, 8)"};
+        c.files = with_real({{"fake/notes.txt", "no images here"}});
+        out.push_back(c);
+    }
+    add("eval: --samples larger than the folder holds", on_images("fake", {"--samples", "5"}), 2,
+        {"--samples 5", "holds 1 sample"}, with_real({{"fake/a.png", gray_png(8, 8, 3)}}));
+    add("eval: image metrics for images of the shipped classifier's wrong shape", on_images("fake"), 4,
+        {"shipped reference classifier takes 28x28 grey images (1, 28, 28)", "(3, 8, 8)",
+         "gantry train-classifier --data"},
+        with_real({{"fake/a.png", gray_png(8, 8, 3)}}));
+    add("eval: mixture metrics for images", on_images("fake", {"--metrics", "modes"}), 4,
+        {"mixture metrics need a dataset with known modes"}, with_real({{"fake/a.png", gray_png(8, 8, 3)}}));
+    add("eval: image metrics with a classifier file but no digest",
+        on_images("fake", {"--set", "evaluate.options.image_metrics.classifier={dir}/c.gtf"}), 3,
+        {"needs classifier_sha256", "c.txt"}, with_real({{"fake/a.png", gray_png(8, 8, 3)}, {"c.gtf", "x"}}));
+
+    // train-classifier --data: data that is not labelled images.
+    add("train-classifier: 2-D points", {"train-classifier", "--data-plugin", "gaussian_mixture", "--out", "{dir}/c.gtf"},
+        2, {"data 'gaussian_mixture' has samples (2)", "for images"});
+    add("train-classifier: images without labels",
+        {"train-classifier", "--data-plugin", "image_folder", "--set", "data.root={dir}/real", "--set", "data.size=8",
+         "--set", "data.labelled=false", "--out", "{dir}/c.gtf"},
+        2, {"has no labels", "one sub-folder per class"}, with_real({}));
+    add("train-classifier: images of one class",
+        {"train-classifier", "--data-plugin", "image_folder", "--set", "data.root={dir}/real", "--set", "data.size=8",
+         "--out", "{dir}/c.gtf"},
+        2, {"has one class"}, with_real({}));
+    add("train-classifier: --set with a folder of IDX files", {"train-classifier", "--set", "data.limit=5"}, 2,
+        {"--set is for a data section"});
+    add("train-classifier: --data and --data-plugin",
+        {"train-classifier", "--data", "{dir}/e.yaml", "--data-plugin", "idx", "--out", "{dir}/c.gtf"}, 2,
+        {"not both"}, {{"e.yaml", base_yaml()}});
+    add("train-classifier: an experiment whose data is points", {"train-classifier", "--data", "{dir}/e.yaml"}, 2,
+        {"data 'gaussian_mixture' has samples (2)"}, {{"e.yaml", base_yaml()}});
+
+    // sample --eval-noise draws the run's own evaluation batch, nothing else.
+    add("sample: --eval-noise with -n", {"sample", points.dir.string(), "--eval-noise", "-n", "5", "--out", "{dir}/s.npy"},
+        2, {"--eval-noise", "takes no -n"});
+    add("sample: --eval-noise with --seed",
+        {"sample", points.dir.string(), "--eval-noise", "--seed", "3", "--format", "npy", "--out", "{dir}/s.npy"}, 2,
+        {"--eval-noise", "--seed"});
+}
+
 // ---- running the table ----------------------------------------------------------------------------
 
 std::string substitute(std::string s, const std::string& dir) {
@@ -1099,6 +1264,7 @@ TEST_CASE("reliability: the bad-input catalogue through the gantry binary", "[re
     checkpoint_cases(cases, ref);
     igan_cases(cases, make_image_reference(scratch.path), ref);
     condition_image_cases(cases, make_conditional_reference(scratch.path), ref);
+    eval_cases(cases, ref);
     // The figure docs/reliability.md states: it may grow, never shrink.
     REQUIRE(cases.size() >= 300);
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "gantry/error.hpp"
 #include "train/run.hpp"
 
 namespace gantry::cli {
@@ -22,6 +23,9 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                    CLI::Option* seed_option = app.add_option("--seed", *seed, "noise seed (default: the run's)");
                    app.add_flag("--interpolate", request->interpolate,
                                 "rows of 8 samples walking between two latent points");
+                   app.add_flag("--eval-noise", request->eval_noise,
+                                "the run's evaluation batch (evaluate.samples of its fixed evaluation noise): the "
+                                "samples its evaluations scored, for gantry eval");
                    // Latent tools (issue 15).
                    auto label = std::make_shared<int64_t>(0);
                    auto truncation = std::make_shared<double>(0);
@@ -49,6 +53,9 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                        if ((condition->count() > 0 || rollout->count() > 0) && count_option->count() == 0)
                            request->count = 8;
                        if (seed_option->count() > 0) request->seed = *seed;
+                       if (request->eval_noise && count_option->count() > 0)
+                           throw ConfigError("gantry sample: --eval-noise draws the run's evaluate.samples; "
+                                             "it takes no -n");
                        if (class_option->count() > 0) request->label = *label;
                        if (truncation_option->count() > 0) request->truncation = *truncation;
                        if (!request->from.empty() && count_option->count() == 0) request->count = 8;

@@ -69,6 +69,21 @@ public:
         cross_checks(root, spec);
     }
 
+    /// load_data_sections: the keys that name data and its scoring, and nothing else.
+    void read_data_sections(const Node& root, ExperimentSpec& spec) {
+        Section top(&root, "", d_, root.mark);
+        if (const Node* n = top.take("seed"))
+            if (auto v = detail::read_unsigned(*n, "seed", d_)) spec.seed = *v;
+        read_plugin_dirs(top, spec);
+        catalog_ = provider_ ? provider_(spec.plugins) : nullptr;
+        read_plugin(top, "data", plugin::Kind::dataset, {}, spec.data);
+        Section s(top.take("evaluate"), "evaluate", d_, top.mark());
+        if (const Node* n = s.take("metrics")) read_metrics(*n, spec.evaluate, spec);
+        if (const Node* n = s.take("options")) read_metric_options(*n, spec.evaluate, spec);
+        s.finish();
+        top.finish();
+    }
+
 private:
     void read_name(Section& top, ExperimentSpec& spec) {
         const Node* n = top.take("experiment");
@@ -526,6 +541,48 @@ ExperimentSpec resolve(Node root, const std::string& file,
 }
 
 }  // namespace
+
+ExperimentSpec load_data_sections(const std::string& file, const std::string& data_plugin,
+                                  const std::vector<std::string>& overrides, const CatalogProvider& catalog) {
+    Diagnostics d;
+    Node root;
+    ExperimentSpec spec;
+    if (!file.empty()) {
+        root = load_composed(file, d);
+        spec.source_file = file;
+        spec.base_dir = fs::absolute(fs::path(file)).parent_path().lexically_normal().string();
+        if (d.empty() && !root.is_mapping())
+            d.add(root.is_null() ? Mark{file, 1, 1} : root.mark, "",
+                  "expected a mapping of experiment keys, got " + describe(root));
+        if (root.is_mapping()) {
+            // A model's sections and the run's schedule mean nothing here: an experiment file is
+            // read for its data and its metrics only.
+            std::erase_if(root.entries, [](const Entry& e) {
+                return e.key != "seed" && e.key != "plugins" && e.key != "data" && e.key != "evaluate";
+            });
+            if (Node* e = root.find("evaluate"); e && e->is_mapping())
+                std::erase_if(e->entries, [](const Entry& k) { return k.key != "metrics" && k.key != "options"; });
+        }
+    } else {
+        const Mark where{"--real-plugin " + data_plugin, 0, 0};
+        spec.source_file = "(command line)";
+        spec.base_dir = fs::current_path().lexically_normal().string();
+        root = Node::of(Node::Type::mapping, where);
+        Node data = Node::of(Node::Type::mapping, where);
+        Node name = Node::of(Node::Type::scalar, where);
+        name.scalar = data_plugin;
+        name.quoted = true;
+        data.entries.push_back({"plugin", where, std::move(name)});
+        root.entries.push_back({"data", where, std::move(data)});
+    }
+    for (const std::string& o : overrides) {
+        forget_options_of_replaced_plugin(root, o);
+        apply_override(root, o, d);
+    }
+    if (root.is_mapping()) SchemaReader(d, catalog, spec.base_dir, Spelling::current).read_data_sections(root, spec);
+    d.throw_if_any();
+    return spec;
+}
 
 static CatalogProvider fixed(const plugin::Catalog* catalog) {
     return [catalog](const std::vector<std::string>&) { return catalog; };

@@ -182,6 +182,16 @@ ExperimentSpec parse_experiment(std::string_view text, const std::string& file,
                                 const std::vector<std::string>& overrides = {},
                                 const plugin::Catalog* catalog = nullptr);
 
+/// The sections of an experiment that name data and how it is scored, without a model: `seed`,
+/// `plugins`, `data` and `evaluate`'s `metrics` and `options` — what `gantry eval` and
+/// `gantry train-classifier --data` read. From an experiment file (`file`; its other keys, and
+/// evaluate's other keys, are dropped before `overrides` apply) or, when `file` is empty, from
+/// the document `data: {plugin: <data_plugin>}` alone (relative paths of overrides then resolve
+/// against the current directory). Every other field of the result keeps its default;
+/// resolved_yaml and config_hash stay empty. Throws ConfigErrors listing every problem.
+ExperimentSpec load_data_sections(const std::string& file, const std::string& data_plugin,
+                                  const std::vector<std::string>& overrides, const CatalogProvider& catalog);
+
 /// Every option of `plugin` at its default, checked like a section of an experiment file that
 /// gives no option (`where` names it in messages). Throws ConfigError for a required option.
 plugin::Options default_options(const plugin::PluginInfo& plugin, const std::string& where);

@@ -27,7 +27,7 @@ namespace {
 
 Batch gather(const Batch& data, const std::vector<int64_t>& order, int64_t start, int64_t count) {
     const int64_t row = data.x.numel() / data.x.size(0);
-    Batch b{Tensor::empty({count, 1, data.x.size(2), data.x.size(3)}), Tensor::empty({count})};
+    Batch b{Tensor::empty({count, data.x.size(1), data.x.size(2), data.x.size(3)}), Tensor::empty({count})};
     for (int64_t i = 0; i < count; ++i) {
         const int64_t src = order[static_cast<size_t>(start + i)];
         std::memcpy(b.x.data() + i * row, data.x.data() + src * row, sizeof(float) * static_cast<size_t>(row));
@@ -39,10 +39,11 @@ Batch gather(const Batch& data, const std::vector<int64_t>& order, int64_t start
 double accuracy(Classifier& classifier, const Batch& data) {
     Tensor logits;
     classifier_features(classifier, data.x, &logits);
+    const int64_t classes = classifier.shape().classes;
     int64_t right = 0;
     for (int64_t i = 0; i < logits.size(0); ++i) {
-        const float* row = logits.data() + i * kClassifierClasses;
-        const int64_t best = std::max_element(row, row + kClassifierClasses) - row;
+        const float* row = logits.data() + i * classes;
+        const int64_t best = std::max_element(row, row + classes) - row;
         right += best == static_cast<int64_t>(data.labels.data()[i]);
     }
     return static_cast<double>(right) / static_cast<double>(logits.size(0));
@@ -54,12 +55,45 @@ TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
                                        const std::function<void(const std::string&)>& progress) {
     GANTRY_CHECK_AS(ConfigError, request.epochs > 0 && request.batch > 0 && request.lr > 0,
                     "train-classifier: epochs, batch and lr must be positive");
-    const Batch train = read_idx_images(idx_path(request.data_dir, "train", "images"),
-                                        idx_path(request.data_dir, "train", "labels"), request.train_limit);
-    const Batch test = read_idx_images(idx_path(request.data_dir, "t10k", "images"),
-                                       idx_path(request.data_dir, "t10k", "labels"), request.test_limit);
+    TrainClassifierData data;
+    data.train = read_idx_images(idx_path(request.data_dir, "train", "images"),
+                                 idx_path(request.data_dir, "train", "labels"), request.train_limit);
+    data.test = read_idx_images(idx_path(request.data_dir, "t10k", "images"),
+                                idx_path(request.data_dir, "t10k", "labels"), request.test_limit);
+    data.classes = kClassifierClasses;
+    return train_classifier(request, data, progress);
+}
+
+TrainClassifierResult train_classifier(const TrainClassifierRequest& request, const TrainClassifierData& data,
+                                       const std::function<void(const std::string&)>& progress) {
+    GANTRY_CHECK_AS(ConfigError, request.epochs > 0 && request.batch > 0 && request.lr > 0,
+                    "train-classifier: epochs, batch and lr must be positive");
+    const Batch& train = data.train;
+    const Batch& test = data.test;
+    GANTRY_CHECK_AS(ConfigError, train.x.defined() && train.x.rank() == 4 && train.labels.defined(),
+                    "train-classifier: the training data must be labelled images (N, C, H, W)",
+                    train.x.defined() ? ", got samples " + train.x.shape().str() : std::string());
+    const ClassifierShape shape{train.x.size(1), train.x.size(2), train.x.size(3), data.classes};
+    check_classifier_shape(shape, "train-classifier");
+    GANTRY_CHECK_AS(ConfigError, test.x.defined() && test.x.size(0) > 0 && test.labels.defined(),
+                    "train-classifier: no labelled test images");
+    GANTRY_CHECK_AS(ConfigError, test.x.shape().dims() == std::vector<int64_t>({test.x.size(0), shape.channels,
+                                                                             shape.height, shape.width}),
+                    "train-classifier: the test images are ", test.x.shape(), ", the training images ",
+                    train.x.shape());
+    GANTRY_CHECK_AS(ConfigError, train.x.size(0) >= request.batch,
+                    "train-classifier: ", train.x.size(0), " training images are fewer than one batch of ",
+                    request.batch, "; give a smaller --batch");
+    for (const Batch* b : {&train, &test})
+        for (int64_t i = 0; i < b->labels.numel(); ++i) {
+            const float label = b->labels.data()[i];
+            GANTRY_CHECK_AS(DataError, label >= 0 && label < static_cast<float>(data.classes) &&
+                                           label == static_cast<float>(static_cast<int64_t>(label)),
+                            "train-classifier: label ", label, " of image ", i, " is not one of the ",
+                            data.classes, " classes");
+        }
     Rng init(request.seed, 0), shuffle(request.seed, 1);
-    Classifier classifier(init);
+    Classifier classifier(init, shape);
     optim::Adam adam(classifier.parameters(), optim::AdamOptions{.lr = request.lr});
     const int64_t n = train.x.size(0);
     std::vector<int64_t> order(static_cast<size_t>(n));
@@ -75,7 +109,7 @@ TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
         for (int64_t start = 0; start + request.batch <= n; start += request.batch) {
             const Batch b = gather(train, order, start, request.batch);
             const Tensor log_p = log_softmax(classifier(b.x), 1);
-            const Tensor loss = -sum(mul(one_hot(b.labels, kClassifierClasses), log_p)) /
+            const Tensor loss = -sum(mul(one_hot(b.labels, shape.classes), log_p)) /
                                 static_cast<float>(request.batch);
             adam.zero_grad();
             autograd::backward(loss);
@@ -95,7 +129,7 @@ TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
     TrainClassifierResult result;
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.test_accuracy = accuracy(classifier, test);
-    save_state_dict(request.out, classifier.state_dict());
+    write_tensor_file(request.out, TensorFile{classifier_metadata(shape), classifier.state_dict()});
     result.sha256 = io::file_sha256_hex(request.out);
     result.record_path = (fs::path(request.out).replace_extension(".txt")).string();
     std::ostringstream record;
@@ -103,6 +137,11 @@ TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
            << "# The image_metrics plugin refuses weights whose SHA-256 is not the one below.\n"
            << "sha256: " << result.sha256 << "\n"
            << "command: " << request.command << "\n"
+           << (data.description.empty() ? std::string() : "data: " + data.description + "\n")
+           << (shape == ClassifierShape{} ? std::string()
+                                          : "input: (" + std::to_string(shape.channels) + ", " +
+                                                std::to_string(shape.height) + ", " + std::to_string(shape.width) +
+                                                ")\nclasses: " + std::to_string(shape.classes) + "\n")
            << "seed: " << request.seed << "\n"
            << "epochs: " << request.epochs << "\n"
            << "batch: " << request.batch << "\n"

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// Training of the reference classifier (gantry/eval/classifier.hpp), behind
-/// `gantry train-classifier`: Adam on the cross-entropy of the IDX training split, one pass per
-/// epoch in an order drawn from the seed, then the accuracy on the test split.
+/// `gantry train-classifier`: Adam on the cross-entropy of the training images, one pass per
+/// epoch in an order drawn from the seed, then the accuracy on the test images. The images come
+/// from an IDX folder (the shipped Fashion-MNIST classifier) or, through `TrainClassifierData`,
+/// from any labelled image dataset (the CLI reads a data section with the plugin host).
 #include <cstdint>
 #include <functional>
 #include <string>
+
+#include "gantry/data.hpp"
 
 namespace gantry::eval {
 
@@ -25,6 +29,14 @@ struct TrainClassifierRequest {
     std::string command;
 };
 
+/// Labelled images already loaded: x (N, C, H, W) in [-1, 1], labels (N) class ids in
+/// [0, classes). `description` says where they come from, for the record.
+struct TrainClassifierData {
+    Batch train, test;
+    int64_t classes = 0;
+    std::string description;
+};
+
 struct TrainClassifierResult {
     double test_accuracy = 0;   ///< fraction of the test split classified correctly
     double seconds = 0;         ///< wall time of the training (not of the test pass)
@@ -32,9 +44,16 @@ struct TrainClassifierResult {
     std::string record_path;
 };
 
-/// Trains, writes the weights and the record (sha256, command, seed, accuracy, time), and
-/// returns what it measured. `progress` (optional) receives one line per epoch.
+/// Trains on the IDX files of `request.data_dir`, writes the weights and the record (sha256,
+/// command, seed, accuracy, time), and returns what it measured. `progress` (optional) receives
+/// one line per epoch.
 TrainClassifierResult train_classifier(const TrainClassifierRequest& request,
+                                       const std::function<void(const std::string&)>& progress = {});
+
+/// The same on images already loaded (`request.data_dir`, `train_limit` and `test_limit` are not
+/// used): the classifier takes data.train's (C, H, W) and data.classes. Throws ConfigError when
+/// the shape is one the classifier cannot take, DataError when a label is outside the classes.
+TrainClassifierResult train_classifier(const TrainClassifierRequest& request, const TrainClassifierData& data,
                                        const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace gantry::eval

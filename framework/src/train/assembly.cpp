@@ -28,8 +28,8 @@ bool has_batch_norm(nn::Module& m) {
     return found;
 }
 
-/// The metric plugins the experiment names, each with the metrics asked of it and its options
-/// (evaluate.options.<plugin> when the file sets them, else the plugin's defaults).
+}  // namespace
+
 std::vector<MetricPlugin> create_metrics(const config::ExperimentSpec& spec, PluginSession& session,
                                          const plugin::Context& context) {
     std::map<std::string, std::vector<std::string>> by_plugin;
@@ -49,6 +49,8 @@ std::vector<MetricPlugin> create_metrics(const config::ExperimentSpec& spec, Plu
     }
     return metrics;
 }
+
+namespace {
 
 /// "file:line:col: " of a section's plugin name (the file alone for a spec built by hand).
 std::string at(const config::ExperimentSpec& spec, const config::PluginSection& section) {

@@ -42,6 +42,12 @@ struct Assembly {
     std::unique_ptr<Trainer> trainer;
 };
 
+/// The metric plugins `spec` names, each with the metrics asked of it and its options
+/// (evaluate.options.<plugin> when the file sets them, else the plugin's defaults): what a run's
+/// evaluation and `gantry eval` score with.
+std::vector<MetricPlugin> create_metrics(const config::ExperimentSpec& spec, PluginSession& session,
+                                         const plugin::Context& context);
+
 /// Creates the experiment's plugins from `session` (the one that resolved `spec`) and builds the
 /// networks, optimizers and trainer at iteration 0. Throws ConfigError naming the section (file,
 /// line:col) when an architecture refuses its options or the data's condition, a term needs

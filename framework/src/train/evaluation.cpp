@@ -20,8 +20,15 @@ Evaluation evaluate(const Assembly& run, const FixedInputs& fixed, const std::st
     }
     context.seed = run.spec.seed;
     context.cache_dir = cache_dir;
+    Evaluation evaluation = score(run.metrics, context);
+    evaluation.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return evaluation;
+}
+
+Evaluation score(const std::vector<MetricPlugin>& metrics, const MetricContext& context) {
+    const auto t0 = std::chrono::steady_clock::now();
     Evaluation evaluation;
-    for (const MetricPlugin& plugin : run.metrics)
+    for (const MetricPlugin& plugin : metrics)
         for (MetricValue& v : plugin.metric->evaluate(context, plugin.names))
             evaluation.values.push_back(std::move(v));
     evaluation.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

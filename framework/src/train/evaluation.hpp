@@ -19,4 +19,8 @@ struct Evaluation {
 /// `cache_dir`: where metric plugins may keep what depends only on the data (real features).
 Evaluation evaluate(const Assembly& run, const FixedInputs& fixed, const std::string& cache_dir);
 
+/// Every value of `metrics` for the samples in `context`: the one scoring path of a run's
+/// evaluation and of `gantry eval` (samples made anywhere). `seconds` is the scoring's time.
+Evaluation score(const std::vector<MetricPlugin>& metrics, const MetricContext& context);
+
 }  // namespace gantry::train

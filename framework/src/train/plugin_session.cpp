@@ -21,6 +21,13 @@ config::ExperimentSpec resolve_experiment(const std::string& file,
         accept);
 }
 
+config::ExperimentSpec resolve_data_sections(const std::string& file, const std::string& data_plugin,
+                                             const std::vector<std::string>& overrides, PluginSession& session) {
+    return config::load_data_sections(file, data_plugin, overrides, [&](const std::vector<std::string>& dirs) {
+        return session.host ? session.host.get() : open_session(session, dirs);
+    });
+}
+
 config::ExperimentSpec PluginSessions::resolve(const std::string& file, const std::vector<std::string>& overrides) {
     return config::load_experiment(file, overrides, [&](const std::vector<std::string>& dirs) {
         PluginSession& session = by_dirs_[dirs];

@@ -27,6 +27,11 @@ config::ExperimentSpec resolve_experiment(const std::string& file,
                                           PluginSession& session,
                                           config::Spelling accept = config::Spelling::current);
 
+/// config::load_data_sections (an experiment file's data and metric sections, or `data_plugin`
+/// alone) against the real plugins; `session` keeps the host (an open session is reused).
+config::ExperimentSpec resolve_data_sections(const std::string& file, const std::string& data_plugin,
+                                             const std::vector<std::string>& overrides, PluginSession& session);
+
 /// Sessions shared by many experiments (the runs of a sweep): one scan of the plugin directories
 /// per distinct `plugins:` list, instead of one per experiment.
 class PluginSessions {

@@ -90,6 +90,10 @@ struct SampleRequest {
     std::optional<uint64_t> seed;
     /// Rows of 8 samples, each row walking linearly between two random latent points.
     bool interpolate = false;
+    /// The run's evaluation batch: evaluate.samples draws of the fixed evaluation noise (stream 8
+    /// of the run's seed) with its labels — the samples each evaluation of the run scored, for
+    /// `gantry eval` to reproduce its numbers. Not with count, seed or the latent tools.
+    bool eval_noise = false;
     /// Conditional runs: "test" draws the first `count` held-out pairs, one row each
     /// (condition | baseline | output | target); a PNG path is one condition, its row showing
     /// `count` outputs for different noise (at most 16). Empty: the run's own sample grid rows.

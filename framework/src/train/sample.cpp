@@ -264,7 +264,8 @@ SampleResult sample_from_run(const SampleRequest& request) {
         return rollout_sample(request, run, out, std::move(result));
     }
     if (conditional) {
-        GANTRY_CHECK_AS(ConfigError, request.format == "png" && !request.interpolate && !uses_latent_tools(request),
+        GANTRY_CHECK_AS(ConfigError, request.format == "png" && !request.interpolate && !uses_latent_tools(request) &&
+                                            !request.eval_noise,
                         "gantry sample: a conditional run draws PNG grids of condition | baseline | "
                         "output | target; --format, --interpolate and the latent tools (--class, --truncation, "
                         "--slerp, --from/--to) are for unconditional or class-conditional runs");
@@ -281,7 +282,14 @@ SampleResult sample_from_run(const SampleRequest& request) {
     Rng rng(request.seed.value_or(spec.seed), kSampleNoiseStream);
     int64_t per_row = request.interpolate ? kRow : 0;
     Tensor noise, labels;
-    if (uses_latent_tools(request)) {
+    if (request.eval_noise) {
+        GANTRY_CHECK_AS(ConfigError, !request.interpolate && !uses_latent_tools(request) && !request.seed,
+                        "gantry sample: --eval-noise draws the run's own evaluation batch; it takes no -n, --seed, "
+                        "--interpolate or latent tools");
+        const FixedInputs fixed = fixed_inputs(run);
+        noise = fixed.eval_noise;
+        labels = fixed.eval_labels;
+    } else if (uses_latent_tools(request)) {
         check_latent_tools(request, run);
         noise = latent_tool_noise(request, rng, spec.generator.latent, &per_row);
         labels = latent_tool_labels(request, run, noise.size(0), per_row);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Image metrics in the feature space of the shipped reference classifier (gantry/eval/
-// classifier.hpp), in place of Inception: fd, kid, precision, recall, density, coverage and
-// classifier_score. Every value carries n_real, n_fake, the reference split, the classifier's
-// SHA-256 and the real-vs-real floor (the same metric between the run's real data and the
-// reference test split). docs/metrics.md has the formulas and the cache layout.
+// Image metrics in the feature space of a reference classifier (gantry/eval/classifier.hpp), in
+// place of Inception: fd, kid, precision, recall, density, coverage and classifier_score. The
+// shipped Fashion-MNIST classifier by default; `classifier:` + `classifier_sha256:` name one that
+// `gantry train-classifier --data` trained for other labelled image data (any C x H x W). Every
+// value carries n_real, n_fake, the reference set, the classifier's SHA-256 and the real-vs-real
+// floor (the same metric between the run's real data and a reference set of real images: the
+// reference IDX split for a classifier of the shipped shape, else other images of the run's own
+// data). docs/metrics.md has the formulas and the cache layout.
 #include <gantry/plugin.hpp>
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -40,13 +43,15 @@ constexpr const char* kWeightsName = "fashion_mnist_cnn.gtf";
 
 const plugin::OptionSpec kOptions[] = {
     {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
-     "weights of the reference classifier (empty: the shipped file beside the plugin)"},
+     "weights of the reference classifier (empty: the shipped Fashion-MNIST file beside the plugin; "
+     "else one gantry train-classifier wrote, for data of its input shape)"},
     {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
-     "SHA-256 the weights must have (empty: the shipped file's)"},
+     "SHA-256 the weights must have (empty: the shipped file's; required with classifier)"},
     {"n_real", plugin::OptionType::integer, "2000", 10, 60000, nullptr,
      "real samples (a fixed seeded choice) and reference-split samples"},
     {"reference_dir", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
-     "folder of the IDX files of the reference test split (for the floor)"},
+     "folder of the IDX files of the reference test split (the floor of a classifier of the shipped shape; "
+     "another shape's floor uses the data's other half)"},
     {"reference_split", plugin::OptionType::string, "t10k", kNaN, kNaN, nullptr,
      "the split of reference_dir compared with the run's real data for the floor"},
     {"floor", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
@@ -59,7 +64,9 @@ const plugin::OptionSpec kOptions[] = {
 
 fs::path plugin_dir() { return fs::path(boost::dll::this_line_location().parent_path().string()); }
 
-std::vector<int64_t> fixed_choice(int64_t size, int64_t count) {
+/// `count` indices of [0, size) drawn without replacement by the fixed selection stream, in the
+/// order drawn (fixed_choice sorts them).
+std::vector<int64_t> drawn_choice(int64_t size, int64_t count) {
     Rng rng(kSelectionSeed, 0);
     std::vector<int64_t> all(static_cast<size_t>(size));
     std::iota(all.begin(), all.end(), int64_t{0});
@@ -67,8 +74,29 @@ std::vector<int64_t> fixed_choice(int64_t size, int64_t count) {
         std::swap(all[static_cast<size_t>(i)],
                   all[static_cast<size_t>(i + static_cast<int64_t>(rng.next_below(static_cast<uint64_t>(size - i))))]);
     all.resize(static_cast<size_t>(count));
+    return all;
+}
+
+std::vector<int64_t> fixed_choice(int64_t size, int64_t count) {
+    std::vector<int64_t> all = drawn_choice(size, count);
     std::sort(all.begin(), all.end());
     return all;
+}
+
+/// A classifier of another shape than the shipped one: its floor compares two disjoint fixed
+/// choices of the run's own data, the first `count` indices drawn (the real set) and the next
+/// `count` (`second`), each sorted.
+std::vector<int64_t> data_half(int64_t size, int64_t count, bool second) {
+    std::vector<int64_t> all = drawn_choice(size, 2 * count);
+    std::vector<int64_t> half(all.begin() + (second ? count : 0), all.begin() + (second ? 2 * count : count));
+    std::sort(half.begin(), half.end());
+    return half;
+}
+
+std::string shape_text(const Shape& s) {
+    std::string out = "(";
+    for (size_t i = 0; i < s.dims().size(); ++i) out += (i ? ", " : "") + std::to_string(s.dims()[i]);
+    return out + ")";
 }
 
 /// The features (and logits) of a sample set, as cached on disk.
@@ -80,7 +108,8 @@ struct FeatureSet {
 class ImageMetrics final : public Metric {
 public:
     ImageMetrics(const plugin::Options& o, const plugin::Context&)
-        : weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / kWeightsName
+        : shipped_(o.get_string("classifier").empty()),
+          weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / kWeightsName
                                                       : fs::path(o.get_string("classifier"))),
           expected_sha256_(o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
                                                                      : o.get_string("classifier_sha256")),
@@ -91,21 +120,47 @@ public:
           k_precision_(o.get_int("k_precision")),
           k_density_(o.get_int("k_density")),
           kid_subsets_(o.get_int("kid_subsets")),
-          kid_subset_size_(o.get_int("kid_subset_size")) {}
+          kid_subset_size_(o.get_int("kid_subset_size")) {
+        // Another file's digest is never the shipped one's: without its own, every evaluation
+        // would fail with a digest mismatch that says nothing of the missing option.
+        GANTRY_CHECK_AS(ConfigError, shipped_ || !o.get_string("classifier_sha256").empty(),
+                        "classifier: ", weights_.string(), " needs classifier_sha256: the SHA-256 of that "
+                        "file (the sha256: line of the record ", fs::path(weights_).replace_extension(".txt").string(),
+                        " that gantry train-classifier wrote beside it)");
+    }
 
     std::vector<MetricValue> evaluate(const MetricContext& c, const std::vector<std::string>& wanted) override {
-        GANTRY_CHECK_AS(DataError, c.data.images && (c.data.sample_shape == Shape{1, 28, 28}),
-                        "image metrics (fd, kid, precision, ...): the reference classifier takes 28x28 grey "
-                        "images (1, 28, 28), the data has samples ", c.data.sample_shape,
+        GANTRY_CHECK_AS(DataError, c.data.images,
+                        "image metrics (fd, kid, precision, ...) are for images; the data has samples ",
+                        shape_text(c.data.sample_shape),
                         "; use the 2-D metrics (modes, high_quality, kl_modes) for points");
         GANTRY_CHECK(c.dataset != nullptr, "image metrics: the context has no dataset");
         if (!classifier_) classifier_ = eval::load_classifier(weights_, expected_sha256_);
+        const Shape input = classifier_->shape().input();
+        if (shipped_)
+            GANTRY_CHECK_AS(DataError, c.data.sample_shape == input,
+                            "image metrics (fd, kid, precision, ...): the shipped reference classifier takes "
+                            "28x28 grey images (1, 28, 28), the data has samples ", shape_text(c.data.sample_shape),
+                            "; train one for this data (gantry train-classifier --data <the experiment file>) and "
+                            "give it as evaluate.options.image_metrics.classifier with its classifier_sha256 "
+                            "(docs/metrics.md)");
+        else
+            GANTRY_CHECK_AS(DataError, c.data.sample_shape == input, "image metrics: the classifier ",
+                            weights_.string(), " takes images ", shape_text(input), ", the data has samples ",
+                            shape_text(c.data.sample_shape),
+                            "; give a classifier trained on this data (gantry train-classifier --data)");
+        GANTRY_CHECK_AS(DataError, c.fake.defined() && c.fake.shape().rank() == 4 && c.fake.size(1) == input[0] &&
+                                       c.fake.size(2) == input[1] && c.fake.size(3) == input[2],
+                        "image metrics: the generated samples are ", c.fake.defined() ? shape_text(c.fake.shape()) : "undefined",
+                        ", the classifier takes (N, ", input[0], ", ", input[1], ", ", input[2], ")");
+        own_floor_ = !(classifier_->shape().input() == Shape{1, 28, 28});
         // One plugin object serves one run, but a test may hand it other data: key on the data.
         const std::string data_key = c.data.identity + "|" + std::to_string(c.data.size) + "|" +
                                      std::to_string(reinterpret_cast<uintptr_t>(c.dataset));
         if (!real_ || data_key != real_key_) {
             real_ = real_features(c);
             real_key_ = data_key;
+            if (own_floor_) reference_.reset();  // the data's other half: it changes with the data
             floor_values_.clear();
         }
         const FeatureSet fake = features_of(c.fake);
@@ -127,7 +182,10 @@ public:
             v.details["n_real"] = std::to_string(real_->features.size(0));
             v.details["n_fake"] = std::to_string(fake.features.size(0));
             v.details["real"] = c.data.identity.empty() ? "(dataset without identity)" : c.data.identity;
-            v.details["reference_split"] = floor_ ? reference_images_path() : "(floor off)";
+            v.details["reference_split"] = !floor_ ? "(floor off)"
+                                           : own_floor_ ? "(the data: " + std::to_string(reference_->features.size(0)) +
+                                                              " other samples, a fixed choice)"
+                                                        : reference_images_path();
             v.details["classifier_sha256"] = expected_sha256_;
             if (floor_) v.details["floor"] = io::format_double(floor.at(name));
             if (name == "kid") {
@@ -189,26 +247,50 @@ private:
         return s;
     }
 
+    FeatureSet features_of_data(const MetricContext& c, const std::vector<int64_t>& chosen) const {
+        std::vector<Tensor> parts;
+        for (size_t start = 0; start < chosen.size(); start += 500) {
+            const std::vector<int64_t> slice(chosen.begin() + static_cast<std::ptrdiff_t>(start),
+                                             chosen.begin() + static_cast<std::ptrdiff_t>(std::min(chosen.size(), start + 500)));
+            parts.push_back(c.dataset->get(slice).x);
+        }
+        return features_of(concat(parts, 0));
+    }
+
+    /// The real set's size when the floor compares the data with itself: two disjoint halves.
+    int64_t own_half(const MetricContext& c) const {
+        const int64_t n = std::min(n_real_, c.data.size / 2);
+        GANTRY_CHECK_AS(DataError, n >= 2, "image metrics: the data has ", c.data.size,
+                        " samples; the floor of a classifier of your own compares two disjoint sets of real "
+                        "samples, at least 2 each");
+        return n;
+    }
+
     std::shared_ptr<FeatureSet> real_features(const MetricContext& c) const {
-        const int64_t n = std::min(n_real_, c.data.size);
         // Without an identity the data cannot be told apart from other data: no disk cache.
         const std::string cache_dir = c.data.identity.empty() ? "" : c.cache_dir;
+        if (own_floor_) {
+            const int64_t n = own_half(c);
+            const std::string key = "real-half|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
+            return std::make_shared<FeatureSet>(
+                cached(cache_dir, key, [&] { return features_of_data(c, data_half(c.data.size, n, false)); }));
+        }
+        const int64_t n = std::min(n_real_, c.data.size);
         const std::string key = "real|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
-        return std::make_shared<FeatureSet>(cached(cache_dir, key, [&] {
-            const std::vector<int64_t> chosen = fixed_choice(c.data.size, n);
-            std::vector<Tensor> parts;
-            for (size_t start = 0; start < chosen.size(); start += 500) {
-                const std::vector<int64_t> slice(chosen.begin() + static_cast<std::ptrdiff_t>(start),
-                                                 chosen.begin() + static_cast<std::ptrdiff_t>(std::min(chosen.size(), start + 500)));
-                parts.push_back(c.dataset->get(slice).x);
-            }
-            return features_of(concat(parts, 0));
-        }));
+        return std::make_shared<FeatureSet>(
+            cached(cache_dir, key, [&] { return features_of_data(c, fixed_choice(c.data.size, n)); }));
     }
 
     std::string reference_images_path() const { return eval::idx_path(reference_dir_, reference_split_, "images"); }
 
     std::shared_ptr<FeatureSet> reference_features(const MetricContext& c) const {
+        if (own_floor_) {
+            const int64_t n = own_half(c);
+            const std::string cache_dir = c.data.identity.empty() ? "" : c.cache_dir;
+            const std::string key = "reference-half|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
+            return std::make_shared<FeatureSet>(
+                cached(cache_dir, key, [&] { return features_of_data(c, data_half(c.data.size, n, true)); }));
+        }
         const std::string images = reference_images_path();
         const std::string labels = eval::idx_path(reference_dir_, reference_split_, "labels");
         const std::string key = "reference|" + fs::absolute(images).string() + "|" +
@@ -225,8 +307,10 @@ private:
         }));
     }
 
+    const bool shipped_;  ///< the shipped classifier (no `classifier:` option)
     const fs::path weights_;
     const std::string expected_sha256_;
+    bool own_floor_ = false;  ///< the classifier is not of the shipped shape: the floor uses the data
     const int64_t n_real_;
     const std::string reference_dir_, reference_split_;
     const bool floor_;
@@ -240,5 +324,5 @@ private:
 
 GANTRY_METRIC_PLUGIN("image_metrics", "1.0.0",
                      "fd, kid, precision/recall, density/coverage and classifier_score on the features of the "
-                     "shipped Fashion-MNIST classifier",
+                     "shipped Fashion-MNIST classifier or one trained by gantry train-classifier --data",
                      kOptions, "fd,kid,precision,recall,density,coverage,classifier_score", ImageMetrics)

@@ -27,10 +27,10 @@ public:
     std::vector<MetricValue> evaluate(const MetricContext& c,
                                       const std::vector<std::string>& wanted) override {
         const std::optional<datasets::Mixture> mixture = datasets::find_mixture(c.data);
-        GANTRY_CHECK(mixture.has_value(),
-                     "mixture metrics need a dataset with known modes (gaussian_mixture; "
-                     "DataInfo.metadata \"", datasets::kMixtureMeans, "\" and \"",
-                     datasets::kMixtureStd, "\")");
+        GANTRY_CHECK_AS(DataError, mixture.has_value(),
+                        "mixture metrics need a dataset with known modes (gaussian_mixture; "
+                        "DataInfo.metadata \"", datasets::kMixtureMeans, "\" and \"",
+                        datasets::kMixtureStd, "\")");
         const auto& modes = mixture->means;
         GANTRY_CHECK_AS(ShapeError, c.fake.rank() == 2 && c.fake.size(1) == 2,
                         "mixture metrics: samples must be (N, 2), got ", c.fake.shape());
