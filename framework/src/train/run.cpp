@@ -59,6 +59,8 @@ Experiments resolve_request(const RunRequest& request, PluginSession& plugins) {
     Experiments e;
     const fs::path saved_file = fs::path(request.resume_dir) / "experiment.yaml";
     if (!request.resume_dir.empty()) {
+        GANTRY_CHECK_AS(ConfigError, fs::exists(request.resume_dir), "--resume ", request.resume_dir,
+                        ": does not exist");
         GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "--resume ", request.resume_dir,
                         ": no experiment.yaml there; is it a Gantry run directory?");
         e.saved = resolve_experiment(saved_file.string(), {}, plugins, config::Spelling::v1);
