@@ -200,3 +200,36 @@ TEST_CASE("gantry plugins says in one line how many files it skipped and that -v
     CHECK(clean.exit_code == 0);
     CHECK_THAT(clean.output, !Contains("skipped"));
 }
+
+TEST_CASE("the resolved experiment shows the value in force of gaussian_mixture's default std - hash unchanged",
+          "[cli][config]") {
+    const std::string ring = std::string(GANTRY_SOURCE_DIR) + "/experiments/ring/minimax.yaml";
+    const auto validated = run_gantry({"validate", ring});
+    INFO(validated.output);
+    REQUIRE(validated.exit_code == 0);
+    CHECK_THAT(validated.output, Contains("\n  std: 0.0  # in force: 0.01\n"));
+    // The pinned hash (tests/config/data/pinned_hashes.txt) is the hash of the text without notes.
+    CHECK_THAT(validated.output, Contains("config_hash 0d072d08c06d6ba6"));
+    const auto grid = run_gantry({"validate", std::string(GANTRY_SOURCE_DIR) + "/experiments/grid/hinge.yaml"});
+    CHECK_THAT(grid.output, Contains("\n  std: 0.0  # in force: 0.05\n"));
+    // A value the file sets is the value in force: no note.
+    const auto set = run_gantry({"validate", ring, "--set", "data.std=0.03"});
+    CHECK_THAT(set.output, Contains("\n  std: 0.03\n"));
+    CHECK_THAT(set.output, !Contains("in force"));
+
+    // A run's experiment.yaml carries the note and resolves to the run's own hash again.
+    TempDir out;
+    const auto trained = run_gantry({"run", kTiny, "--out", out.path.string()});
+    REQUIRE(trained.exit_code == 0);
+    const fs::path run = done_dir(trained.output);
+    CHECK_THAT(slurp(run / "experiment.yaml"), Contains("\n  std: 0.0  # in force: 0.01\n"));
+    const std::string manifest = slurp(run / "manifest.json");
+    const size_t at = manifest.find("\"config_hash\":\"");
+    REQUIRE(at != std::string::npos);
+    const std::string hash = manifest.substr(at + 15, 16);
+    const auto again = run_gantry({"validate", (run / "experiment.yaml").string()});
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK_THAT(again.output, Contains("config_hash " + hash));
+    CHECK_THAT(run_gantry({"validate", kTiny}).output, Contains("config_hash " + hash));
+}

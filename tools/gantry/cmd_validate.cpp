@@ -8,6 +8,8 @@
 
 #include "command.hpp"
 #include "config/experiment.hpp"
+#include "train/assembly.hpp"
+#include "train/in_force.hpp"
 #include "train/plugin_session.hpp"
 #include "train/run.hpp"
 
@@ -22,9 +24,10 @@ int run_validate(const std::string& file, const std::vector<std::string>& overri
         // What the file alone does not show: `gantry run` refuses these before its first
         // iteration too (an architecture refusing its options, batch norm in a critic under a
         // gradient penalty). They throw, and main() maps them to their exit codes.
-        train::check_experiment_builds(spec, plugins);
+        const train::Assembly built = train::assemble(spec, plugins);
+        // With the values in force that the file leaves to a plugin, as comments (in_force.hpp).
         std::printf("# %s resolved; config_hash %s\n%s", file.c_str(), spec.config_hash.c_str(),
-                    spec.resolved_yaml.c_str());
+                    train::annotate_in_force(spec.resolved_yaml, built.data).c_str());
         return 0;
     } catch (const config::ConfigErrors& e) {
         for (const config::Diagnostic& d : e.records())
