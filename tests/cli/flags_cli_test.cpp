@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "gantry/io/png.hpp"
 #include "support/files.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"
@@ -79,7 +80,7 @@ void write_sweep_base(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("gantry sample --format npy and csv write the same values - npy with its shape and csv with a header",
+TEST_CASE("gantry sample --format npy and csv write the same values - npy with its shape and csv with a header - png with a legend",
           "[cli][sample]") {
     TempDir out;
     const auto trained = run_gantry({"run", kTiny, "--out", out.path.string()});
@@ -104,6 +105,25 @@ TEST_CASE("gantry sample --format npy and csv write the same values - npy with i
         // Shortest round-trip text: the CSV holds the .npy's floats exactly.
         CHECK(x == a.values[2 * i]);
         CHECK(y == a.values[2 * i + 1]);
+    }
+    // The PNG of points: a 512 px scatter plot with its legend strip below (real in blue,
+    // generated in orange), as the run's own sample frames.
+    const fs::path png_file = out.path / "s.png";
+    REQUIRE(run_gantry({"sample", run.string(), "-n", "100", "--out", png_file.string()}).exit_code == 0);
+    for (const fs::path& png : {png_file, run / "samples" / "iter-000000040.png"}) {
+        INFO(png);
+        const gantry::io::Image image = gantry::io::read_png_image(png);
+        CHECK(image.width == 512);
+        CHECK(image.height == 512 + 24);
+        int blue = 0, orange = 0;
+        for (int y = 512; y < image.height; ++y)
+            for (int x = 0; x < image.width; ++x) {
+                const uint8_t* p = image.pixels.data() + (static_cast<size_t>(y) * image.width + x) * 3;
+                blue += p[0] == 31 && p[1] == 119 && p[2] == 180;
+                orange += p[0] == 255 && p[1] == 127 && p[2] == 14;
+            }
+        CHECK(blue > 10);
+        CHECK(orange > 10);
     }
     // Without --out: <run>/samples/sample-<iteration>.npy.
     const auto default_out = run_gantry({"sample", run.string(), "-n", "3", "--format", "npy"});
