@@ -41,9 +41,9 @@ int run_validate(const std::string& file, const std::vector<std::string>& overri
 std::function<int()> setup_validate(CLI::App& app) {
     auto file = std::make_shared<std::string>();
     auto overrides = std::make_shared<std::vector<std::string>>();
-    app.add_option("file", *file, "The experiment YAML file")->required();
+    app.add_option("file", *file, "the experiment YAML file")->required();
     // One value per --set, so that the file name is never taken for an override.
-    app.add_option("--set", *overrides, "Override a key: key.path=value (value in YAML), repeatable")
+    app.add_option("--set", *overrides, "override a key: key.path=value (value in YAML), repeatable")
         ->allow_extra_args(false);
     return [file, overrides] { return run_validate(*file, *overrides); };
 }
@@ -51,6 +51,6 @@ std::function<int()> setup_validate(CLI::App& app) {
 }  // namespace
 }  // namespace gantry::cli
 
-GANTRY_COMMAND("validate", "Check an experiment file and print the resolved experiment",
+GANTRY_COMMAND("validate", "check an experiment file and print the resolved experiment",
                gantry::cli::setup_validate);
 
