@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # setup.sh — from a checkout to a working build of Gantry on Debian 12 (bookworm).
 #
-#   usage: tools/setup.sh [--test] [--asan] [--fuzz] [--no-build] [-- CMAKE_ARGS...]
+#   usage: tools/setup.sh [--test] [--asan] [--fuzz] [--slurm] [--no-build] [-- CMAKE_ARGS...]
 #
 #   (no flag)   install the missing Debian packages, then configure and build build/ (Release)
 #   --test      also run the whole test suite in build/
 #   --asan      also build build-asan/ with ASan + LeakSanitizer + UBSan and run the suite there
 #   --fuzz      also build the libFuzzer targets in build-fuzz/ (clang, ASan + UBSan), replay their
 #               committed corpora and fuzz each for GANTRY_FUZZ_SECONDS (default 30) (tools/fuzz.sh)
+#   --slurm     also install Slurm and munge (Debian's slurm-wlm, munge) for the Slurm backend's
+#               test, which then starts a private single-node Slurm on localhost when run as root
+#               (tests/sweep/slurm_localhost.sh; .ci/run does this); not needed to use gantry
 #   --no-build  only install the packages
 #   -- ARGS     extra arguments for the configure step, e.g. -- -DGANTRY_WERROR=ON
 #
@@ -17,15 +20,16 @@
 # Exit status: 0 when everything asked for succeeded, 1 otherwise, 2 on a bad command line.
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
-run_tests=0 asan=0 fuzz=0 build=1
+run_tests=0 asan=0 fuzz=0 slurm=0 build=1
 cmake_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --test)     run_tests=1 ;;
     --asan)     asan=1 ;;
     --fuzz)     fuzz=1 ;;
+    --slurm)    slurm=1 ;;
     --no-build) build=0 ;;
     -h|--help)  usage; exit 0 ;;
     --)         shift; cmake_args=("$@"); break ;;
@@ -68,6 +72,13 @@ command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 # clang's OpenMP runtime: only the fuzz build compiles the core with clang.
 [ $fuzz = 1 ] && packages+=(libomp-dev)
 
+# Slurm for the Slurm backend's test (--slurm only): slurm-wlm pulls slurmctld, slurmd and
+# slurm-client (about 35 packages); munge authenticates them. Not in the plain install: a user of
+# `gantry sweep` on one machine never needs it, and on a Debian with systemd the packages start
+# daemons that fail without a slurm.conf. The test writes its own slurm.conf and starts the
+# daemons itself (tests/sweep/slurm_localhost.sh).
+[ $slurm = 1 ] && packages+=(slurm-wlm munge)
+
 command -v dpkg-query >/dev/null || fail "this script targets Debian 12; see docs/building.md for the packages"
 missing=()
 for p in "${packages[@]}"; do
@@ -93,6 +104,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     fail "apt-get failed (full log: $apt_log)"
   fi
   rm -f "$apt_log"
+fi
+
+# munge's package creates its key at install time; make sure of it (the test's munged needs it).
+if [ $slurm = 1 ] && [ ! -s /etc/munge/munge.key ]; then
+  [ "$(id -u)" -eq 0 ] || fail "/etc/munge/munge.key is missing: run 'sudo mungekey --create' (as root)"
+  mungekey --create --keyfile=/etc/munge/munge.key \
+    && chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key \
+    || fail "could not create /etc/munge/munge.key"
+  say "created /etc/munge/munge.key"
 fi
 
 [ $build = 1 ] || { say "packages ready (--no-build: stopping here)"; exit 0; }

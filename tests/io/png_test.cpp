@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -152,4 +154,45 @@ TEST_CASE("scatter: fixed window from the real data - real and fake in their col
     scatter_png(dir.path / "iter.png", real, fake_far, modes, options);
     CHECK(read_png_image(dir.path / "iter.png").width == 101);
     CHECK_THROWS_AS(scatter_image(Tensor::zeros({3, 3}), fake_a, Tensor(), range), ShapeError);
+}
+
+TEST_CASE("scatter: a legend strip below the plot names the colours of real and generated points", "[io]") {
+    const Tensor real = Tensor::from_vector({2, 2}, {1.9f, 0.f, -1.9f, 0.f});
+    const Tensor fake = Tensor::from_vector({1, 2}, {0.f, 1.25f});
+    const Tensor modes = Tensor::from_vector({2, 2}, {2.f, 0.f, -2.f, 0.f});
+    const PlotRange range = scatter_range(real, modes);
+    const auto count = [](const Image& image, int from_row, const std::array<uint8_t, 3>& colour) {
+        int n = 0;
+        for (int y = from_row; y < image.height; ++y)
+            for (int x = 0; x < image.width; ++x) {
+                const uint8_t* p = pixel(image, x, y);
+                n += p[0] == colour[0] && p[1] == colour[1] && p[2] == colour[2];
+            }
+        return n;
+    };
+    for (const int side : {101, 512}) {
+        INFO(side << " px");
+        ScatterOptions options;
+        options.width = options.height = side;
+        options.legend = false;
+        const Image bare = scatter_image(real, fake, modes, range, options);
+        options.legend = true;
+        const Image with = scatter_image(real, fake, modes, range, options);
+        CHECK(bare.height == side);
+        REQUIRE(with.height > side);
+        CHECK(with.width == side);
+        // The plot itself is untouched: the legend only adds rows.
+        CHECK(std::equal(bare.pixels.begin(), bare.pixels.end(), with.pixels.begin()));
+        // Below it: a marker in each colour and the words in dark grey.
+        CHECK(count(with, side, {31, 119, 180}) > 4);   // real
+        CHECK(count(with, side, {255, 127, 14}) > 4);   // generated
+        CHECK(count(with, side, {40, 40, 40}) > 4);     // mode centres
+        CHECK(count(with, side, {60, 60, 60}) > 40);    // text
+        // No mode centres: no ring in the legend either.
+        const Image no_modes = scatter_image(real, fake, Tensor(), range, options);
+        CHECK(count(no_modes, side, {40, 40, 40}) == 0);
+    }
+    // On a 512 px plot the three entries fit on one row.
+    ScatterOptions wide;
+    CHECK(scatter_image(real, fake, modes, range, wide).height == 512 + 24);
 }

@@ -71,7 +71,9 @@ TEST_CASE("gaussian_mixture: the default ring has 8 distinct modes at angle 2 pi
     REQUIRE(modes.size() == 8);
     // The float std the samples are drawn with, exactly.
     CHECK(mixture_of(info).sigma == static_cast<double>(0.01f));
-    CHECK(info.metadata.size() == 2);
+    // The mixture's means and std, and the option std's value in force (train/in_force.hpp).
+    CHECK(info.metadata.size() == 3);
+    CHECK(info.metadata.at("option.std") == std::vector<double>{0.01});
     CHECK(info.sample_shape == Shape{2});
     CHECK(info.size == 100000);
     CHECK_FALSE(info.images);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -876,6 +877,28 @@ void checkpoint_cases(std::vector<Case>& out, const ReferenceRun& ref) {
     corrupt("all zeros", [](std::string b) { return std::string(b.size(), '\0'); }, {"corrupt"});
     corrupt("replaced by text", [](std::string) { return std::string("not a checkpoint\n"); }, {"corrupt"});
     corrupt("two copies concatenated", [](std::string b) { return b + b; }, {"corrupt"});
+
+    // A run directory on the command line that does not exist, or holds no run: a bad command
+    // line (2) for every command that takes one, naming the path.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> takers = {
+        {"sample", {"sample", "@", "-n", "4", "--out", "{dir}/s.csv", "--format", "csv"}},
+        {"project", {"project", "@", "--image", "{dir}/x.png", "--out", "{dir}/p"}},
+        {"studio", {"studio", "@", "--port", "0"}},
+        {"report", {"report", "@"}},
+        {"run --resume", {"run", "--resume", "@"}},
+    };
+    for (const auto& [command, args] : takers)
+        for (const auto& [what, path, fragment] :
+             std::vector<std::array<std::string, 3>>{{"missing", "{dir}/gone", "does not exist"},
+                                                     {"holding no run", "{dir}/empty", "experiment.yaml"}}) {
+            Case c;
+            c.name = command + ": a run directory " + what;
+            for (const std::string& a : args) c.args.push_back(a == "@" ? path : a);
+            c.exit_code = 2;
+            c.fragments = {path, fragment};
+            c.prepare = [](const fs::path& dir) { fs::create_directories(dir / "empty"); };
+            out.push_back(c);
+        }
 }
 
 // ---- gantry project, sample's latent tools, studio (issue 15) ---------------------------------

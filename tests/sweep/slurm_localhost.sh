@@ -23,7 +23,7 @@ if [ "$cmd" = stop ]; then
 fi
 
 for b in sbatch squeue sinfo scontrol slurmctld slurmd munged munge unmunge runuser; do
-  command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || skip "$b not installed (apt-get install slurmctld slurmd slurm-client munge)"
+  command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || skip "$b not installed (tools/setup.sh --slurm --no-build installs Slurm and munge)"
 done
 [ "$(id -u)" = 0 ] || skip "not root (slurmd must run as root here)"
 mkdir -p "$dir/spool/ctld" "$dir/spool/d" || exit 1

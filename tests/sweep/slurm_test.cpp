@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Slurm backend against a real Slurm: the test starts a private single-node Slurm on
 // localhost (tests/sweep/slurm_localhost.sh) when it can; where it cannot (Slurm not installed,
-// not root, as on CI) it says SKIPPED, which CTest reports as a skipped test.
+// not root) it says SKIPPED, which CTest reports as a skipped test. CI installs Slurm
+// (tools/setup.sh --slurm) and runs it as root with GANTRY_REQUIRE_SLURM=1 (.ci/run), under
+// which a Slurm that does not start fails the test instead of skipping it.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "support/files.hpp"
 #include "support/gantry_process.hpp"
@@ -44,6 +47,11 @@ TEST_CASE("gantry sweep --backend slurm runs a job array on a localhost Slurm", 
     const auto started = std::chrono::steady_clock::now();
     const auto [code, why] = helper("start", slurm);
     if (code == 77) {
+        const char* required = std::getenv("GANTRY_REQUIRE_SLURM");
+        if (required && std::string(required) == "1")
+            FAIL("GANTRY_REQUIRE_SLURM=1 but the localhost Slurm cannot start: " << why << "\nslurmctld.log:\n"
+                 << (fs::exists(slurm / "slurmctld.log") ? slurp(slurm / "slurmctld.log") : "(none)")
+                 << "\nslurmd.log:\n" << (fs::exists(slurm / "slurmd.log") ? slurp(slurm / "slurmd.log") : "(none)"));
         WARN("SKIPPED: the Slurm backend test needs a localhost Slurm: " << why);
         return;
     }

@@ -705,7 +705,9 @@ TEST_CASE("gantry sample: PNG and raw values from a run's newest checkpoint", "[
     const Result r = run_gantry({"sample", dir.string(), "-n", "10", "--format", "csv", "--out", csv.string()});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-    CHECK(lines_of(csv).size() == 10);
+    // A header row, then one row per sample.
+    CHECK(lines_of(csv).size() == 11);
+    CHECK(lines_of(csv).front() == "x,y");
     // The same seed draws the same samples; another seed draws others.
     const fs::path again = out.path / "again.csv", other = out.path / "other.csv";
     CHECK(run_gantry({"sample", dir.string(), "-n", "10", "--format", "csv", "--out", again.string()}).exit_code == 0);

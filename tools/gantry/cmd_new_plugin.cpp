@@ -175,5 +175,5 @@ std::function<int()> setup_new_plugin(CLI::App& app) {
 }  // namespace
 }  // namespace gantry::cli
 
-GANTRY_COMMAND("new-plugin", "Write a ready out-of-tree plugin project: CMake, a skeleton, an experiment",
+GANTRY_COMMAND("new-plugin", "write a ready out-of-tree plugin project: CMake, a skeleton, an experiment",
                gantry::cli::setup_new_plugin);

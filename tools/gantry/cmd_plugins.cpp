@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -147,6 +148,17 @@ CommandSetup setup_plugins() {
                     for (const std::string& dir : searched) out << " " << dir;
                 }
                 out << "\n";
+            }
+            // -v lists what was skipped and why; without it, say that something was.
+            if (!*verbose && !host.skipped().empty()) {
+                size_t files = 0, dirs = 0;
+                // A skipped path that does not exist is a search directory; the others are files.
+                for (const auto& s : host.skipped()) ++(std::filesystem::exists(s.path) ? files : dirs);
+                out << "\nskipped";
+                if (files) out << " " << files << (files == 1 ? " file" : " files") << " on the plugin path";
+                if (files && dirs) out << " and";
+                if (dirs) out << " " << dirs << (dirs == 1 ? " search directory that does not" : " search directories that do not") << " exist";
+                out << "; gantry plugins -v shows which and why\n";
             }
             return 0;
         };

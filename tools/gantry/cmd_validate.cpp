@@ -8,6 +8,8 @@
 
 #include "command.hpp"
 #include "config/experiment.hpp"
+#include "train/assembly.hpp"
+#include "train/in_force.hpp"
 #include "train/plugin_session.hpp"
 #include "train/run.hpp"
 
@@ -22,9 +24,10 @@ int run_validate(const std::string& file, const std::vector<std::string>& overri
         // What the file alone does not show: `gantry run` refuses these before its first
         // iteration too (an architecture refusing its options, batch norm in a critic under a
         // gradient penalty). They throw, and main() maps them to their exit codes.
-        train::check_experiment_builds(spec, plugins);
+        const train::Assembly built = train::assemble(spec, plugins);
+        // With the values in force that the file leaves to a plugin, as comments (in_force.hpp).
         std::printf("# %s resolved; config_hash %s\n%s", file.c_str(), spec.config_hash.c_str(),
-                    spec.resolved_yaml.c_str());
+                    train::annotate_in_force(spec.resolved_yaml, built.data).c_str());
         return 0;
     } catch (const config::ConfigErrors& e) {
         for (const config::Diagnostic& d : e.records())
@@ -38,9 +41,9 @@ int run_validate(const std::string& file, const std::vector<std::string>& overri
 std::function<int()> setup_validate(CLI::App& app) {
     auto file = std::make_shared<std::string>();
     auto overrides = std::make_shared<std::vector<std::string>>();
-    app.add_option("file", *file, "The experiment YAML file")->required();
+    app.add_option("file", *file, "the experiment YAML file")->required();
     // One value per --set, so that the file name is never taken for an override.
-    app.add_option("--set", *overrides, "Override a key: key.path=value (value in YAML), repeatable")
+    app.add_option("--set", *overrides, "override a key: key.path=value (value in YAML), repeatable")
         ->allow_extra_args(false);
     return [file, overrides] { return run_validate(*file, *overrides); };
 }
@@ -48,6 +51,6 @@ std::function<int()> setup_validate(CLI::App& app) {
 }  // namespace
 }  // namespace gantry::cli
 
-GANTRY_COMMAND("validate", "Check an experiment file and print the resolved experiment",
+GANTRY_COMMAND("validate", "check an experiment file and print the resolved experiment",
                gantry::cli::setup_validate);
 

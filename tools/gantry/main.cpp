@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
     using namespace gantry::cli;
     CLI::App app{"gantry: GAN experiments on oneDNN"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "0.1.0");
+    // CLI11's own flags in gantry's convention (descriptions lower-case); subcommands inherit -h.
+    app.set_help_flag("-h,--help", "print this help message and exit");
+    app.set_version_flag("--version", "0.1.0", "print gantry's version and exit");
     std::map<CLI::App*, std::function<int()>> runners;
     for (const CommandRegistration& c : commands()) {
         CLI::App* sub = app.add_subcommand(c.name, c.help);

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "gantry/error.hpp"
 
@@ -16,6 +19,33 @@ constexpr Rgb kFake = {255, 127, 14};     // orange
 constexpr Rgb kMode = {40, 40, 40};       // near black
 constexpr Rgb kAxis = {200, 200, 200};    // light grey
 constexpr Rgb kGrid = {235, 235, 235};    // lighter grey
+constexpr Rgb kText = {60, 60, 60};       // legend text
+
+// A 5 x 7 pixel font holding the legend's letters only ('#': ink), one string of 7 rows each.
+struct Glyph {
+    char c;
+    const char* rows[7];
+};
+constexpr Glyph kFont[] = {
+    {'a', {".....", ".....", ".###.", "....#", ".####", "#...#", ".####"}},
+    {'c', {".....", ".....", ".###.", "#....", "#....", "#...#", ".###."}},
+    {'d', {"....#", "....#", ".####", "#...#", "#...#", "#...#", ".####"}},
+    {'e', {".....", ".....", ".###.", "#...#", "#####", "#....", ".###."}},
+    {'g', {".....", ".....", ".####", "#...#", ".####", "....#", ".###."}},
+    {'l', {".##..", "..#..", "..#..", "..#..", "..#..", "..#..", ".###."}},
+    {'m', {".....", ".....", "##.#.", "#.#.#", "#.#.#", "#.#.#", "#.#.#"}},
+    {'n', {".....", ".....", "#.##.", "##..#", "#...#", "#...#", "#...#"}},
+    {'o', {".....", ".....", ".###.", "#...#", "#...#", "#...#", ".###."}},
+    {'r', {".....", ".....", "#.##.", "##..#", "#....", "#....", "#...."}},
+    {'s', {".....", ".....", ".####", "#....", ".###.", "....#", "####."}},
+    {'t', {".#...", ".#...", "####.", ".#...", ".#...", ".#..#", "..##."}},
+};
+
+const Glyph* glyph(char c) {
+    for (const Glyph& g : kFont)
+        if (g.c == c) return &g;
+    return nullptr;  // a space
+}
 
 void check_points(const Tensor& t, const char* what, bool optional) {
     if (optional && !t.defined()) return;
@@ -35,11 +65,12 @@ double nice_ceil(double v) {
 
 class Canvas {
 public:
-    Canvas(const ScatterOptions& o, const PlotRange& r) : o_(o), r_(r) {
+    // `extra` rows below the plot hold the legend.
+    Canvas(const ScatterOptions& o, const PlotRange& r, int extra) : o_(o), r_(r) {
         image_.width = o.width;
-        image_.height = o.height;
+        image_.height = o.height + extra;
         image_.channels = 3;
-        image_.pixels.assign(static_cast<size_t>(o.width) * static_cast<size_t>(o.height) * 3, 255);
+        image_.pixels.assign(static_cast<size_t>(o.width) * static_cast<size_t>(image_.height) * 3, 255);
     }
     double px(double x) const { return (x - r_.x_min) / (r_.x_max - r_.x_min) * (o_.width - 1); }
     // Image rows grow downwards, y grows upwards.
@@ -47,6 +78,34 @@ public:
     void set(int64_t x, int64_t y, const Rgb& c) {
         if (x < 0 || y < 0 || x >= o_.width || y >= o_.height) return;
         std::copy(c.begin(), c.end(), image_.pixels.begin() + (y * o_.width + x) * 3);
+    }
+    // Legend pixels: in image coordinates, below the plot.
+    void set_below(int64_t x, int64_t y, const Rgb& c) {
+        if (x < 0 || y < o_.height || x >= o_.width || y >= image_.height) return;
+        std::copy(c.begin(), c.end(), image_.pixels.begin() + (y * o_.width + x) * 3);
+    }
+    void marker_below(int64_t cx, int64_t cy, int radius, const Rgb& c, bool ring) {
+        const int r2 = radius * radius, inner = (radius - 1) * (radius - 1);
+        for (int dy = -radius; dy <= radius; ++dy)
+            for (int dx = -radius; dx <= radius; ++dx) {
+                const int d2 = dx * dx + dy * dy;
+                if (d2 <= r2 && (!ring || d2 >= inner)) set_below(cx + dx, cy + dy, c);
+            }
+    }
+    void text_below(int64_t x, int64_t y, const std::string& text, int scale) {
+        for (const char ch : text) {
+            if (const Glyph* g = glyph(ch))
+                for (int row = 0; row < 7; ++row)
+                    for (int col = 0; col < 5; ++col)
+                        if (g->rows[row][col] == '#')
+                            for (int sy = 0; sy < scale; ++sy)
+                                for (int sx = 0; sx < scale; ++sx)
+                                    set_below(x + col * scale + sx, y + row * scale + sy, kText);
+            x += 6 * scale;
+        }
+    }
+    void hline_below(int64_t y, const Rgb& c) {
+        for (int x = 0; x < o_.width; ++x) set_below(x, y, c);
     }
     void vline(double x, const Rgb& c) {
         const auto ix = std::lround(px(x));
@@ -77,6 +136,40 @@ private:
 };
 }  // namespace
 
+namespace {
+
+struct LegendEntry {
+    std::string text;
+    Rgb colour;
+    bool ring;
+};
+
+// Where each entry goes: left to right, wrapping to a new row when the plot is too narrow.
+struct LegendLayout {
+    int scale = 1, height = 0;
+    std::vector<std::array<int, 2>> at;  // top-left corner of each entry, relative to the strip
+};
+
+LegendLayout layout_legend(const std::vector<LegendEntry>& entries, int width) {
+    LegendLayout l;
+    l.scale = width >= 320 ? 2 : 1;
+    const int row_height = 7 * l.scale + 6, marker = 7 * l.scale, gap = 4 * l.scale;
+    int x = gap, y = 4;
+    for (const LegendEntry& e : entries) {
+        const int w = marker + l.scale * 3 + static_cast<int>(e.text.size()) * 6 * l.scale;
+        if (x > gap && x + w > width) {
+            x = gap;
+            y += row_height;
+        }
+        l.at.push_back({x, y});
+        x += w + 3 * gap;
+    }
+    l.height = y + row_height;
+    return l;
+}
+
+}  // namespace
+
 PlotRange scatter_range(const Tensor& real, const Tensor& modes) {
     check_points(real, "real", false);
     check_points(modes, "mode", true);
@@ -103,7 +196,13 @@ Image scatter_image(const Tensor& real, const Tensor& fake, const Tensor& modes,
     GANTRY_CHECK(range.x_max > range.x_min && range.y_max > range.y_min,
                  "scatter: expected a non-empty range, got x [", range.x_min, ", ", range.x_max,
                  "] y [", range.y_min, ", ", range.y_max, "]");
-    Canvas canvas(options, range);
+    std::vector<LegendEntry> entries;
+    if (options.legend) {
+        entries = {{"real", kReal, false}, {"generated", kFake, false}};
+        if (modes.defined()) entries.push_back({"mode centres", kMode, true});
+    }
+    const LegendLayout legend = layout_legend(entries, options.width);
+    Canvas canvas(options, range, options.legend ? legend.height : 0);
     // A light grid at 1/4 steps of the window, then the axes through the origin when visible.
     for (int k = 1; k < 4; ++k) {
         canvas.vline(range.x_min + (range.x_max - range.x_min) * k / 4, kGrid);
@@ -121,6 +220,17 @@ Image scatter_image(const Tensor& real, const Tensor& fake, const Tensor& modes,
         const float* p = modes.data();
         for (int64_t i = 0; i < modes.size(0); ++i)
             canvas.disc(p[2 * i], p[2 * i + 1], options.point_radius + 4, kMode, true);
+    }
+    // The legend strip: a rule, then a marker and a word per kind of point.
+    if (options.legend) {
+        canvas.hline_below(options.height, kAxis);
+        const int s = legend.scale;
+        for (size_t i = 0; i < entries.size(); ++i) {
+            const int64_t x = legend.at[i][0], y = options.height + legend.at[i][1];
+            const int radius = entries[i].ring ? 3 * s : 2 * s + 1;
+            canvas.marker_below(x + 7 * s / 2, y + 7 * s / 2, radius, entries[i].colour, entries[i].ring);
+            canvas.text_below(x + 7 * s + 3 * s, y, entries[i].text, s);
+        }
     }
     return canvas.take();
 }

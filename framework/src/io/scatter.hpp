@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// Scatter plots of 2-D data (the `samples/` PNGs of the Gaussian-mixture experiments): real points
-/// in blue, generated points in orange, mode centres as dark rings, on white with light axes.
-/// No text: the file name carries the iteration.
+/// in blue, generated points in orange, mode centres as dark rings, on white with light axes, and
+/// below the square plot a legend strip naming each colour ("real", "generated", "mode centres").
+/// No other text: the file name carries the iteration.
 #include <filesystem>
 
 #include "gantry/io/png.hpp"
@@ -25,6 +26,10 @@ struct ScatterOptions {
     int width = 512;
     int height = 512;
     int point_radius = 2;
+    /// A legend strip below the width x height plot (the image grows by its height: 24 px at 320
+    /// px and wider, where its letters are drawn twice as large; rows of 13 px on a narrow
+    /// plot, one per entry that does not fit beside the others).
+    bool legend = true;
 };
 
 /// Draws `real` (N, 2), then `fake` (M, 2), then `modes` (K, 2; may be undefined) into `range`.

@@ -24,8 +24,9 @@ struct ReportFiles {
     std::vector<std::string> notes;
 };
 
-/// Writes <dir>/report.md, <dir>/report.html and the plots in <dir>/report/. Throws DataError
-/// (exit 4) when `dir` holds no run, OutputError (74) when a file cannot be written.
+/// Writes <dir>/report.md, <dir>/report.html and the plots in <dir>/report/. Throws ConfigError
+/// (exit 2, a bad command line) when `dir` does not exist or holds no run, DataError (4) for a
+/// corrupt sweep.json, OutputError (74) when a file cannot be written.
 ReportFiles write_report(const std::string& dir, const ReportOptions& options = {});
 
 /// Metrics where lower is better (kl_modes, fd, kid, names containing "distance"); all others are

@@ -168,7 +168,11 @@ void group_runs(Collection& c) {
 Collection collect(const std::string& dir) {
     Collection c;
     const fs::path root = dir;
-    GANTRY_CHECK_AS(DataError, fs::is_directory(root), "gantry report: ", dir, " is not a directory");
+    // A path on the command line that is no run or sweep directory is a bad command line (exit 2),
+    // as for gantry sample, project, studio and run --resume.
+    GANTRY_CHECK_AS(ConfigError, fs::exists(root), "gantry report: ", dir, " does not exist");
+    GANTRY_CHECK_AS(ConfigError, fs::is_directory(root), "gantry report: ", dir,
+                    " is not a directory; give a run directory or a sweep directory");
     if (std::ifstream in(root / "sweep.json"); in) {
         const auto s = nlohmann::json::parse(in, nullptr, false);
         GANTRY_CHECK_AS(DataError, s.is_object() && s.contains("runs"), "gantry report: ", (root / "sweep.json").string(),
@@ -214,7 +218,7 @@ Collection collect(const std::string& dir) {
         }
         std::sort(run_dirs.begin(), run_dirs.end());
     }
-    GANTRY_CHECK_AS(DataError, !run_dirs.empty(), "gantry report: ", dir,
+    GANTRY_CHECK_AS(ConfigError, !run_dirs.empty(), "gantry report: ", dir,
                     " holds no run (no experiment.yaml in it or in its sub-directories up to two levels down)"
                     "; give a run directory or a sweep directory");
     c.title = run_dirs.size() == 1 ? "run " + run_dirs[0].filename().string() : root.filename().string();

@@ -17,6 +17,7 @@
 #include "train/plugin_session.hpp"
 #include "train/assembly.hpp"
 #include "train/evaluation.hpp"
+#include "train/in_force.hpp"
 #include "train/outputs.hpp"
 #include "train/resume.hpp"
 #include "train/sampling.hpp"
@@ -59,6 +60,8 @@ Experiments resolve_request(const RunRequest& request, PluginSession& plugins) {
     Experiments e;
     const fs::path saved_file = fs::path(request.resume_dir) / "experiment.yaml";
     if (!request.resume_dir.empty()) {
+        GANTRY_CHECK_AS(ConfigError, fs::exists(request.resume_dir), "--resume ", request.resume_dir,
+                        ": does not exist");
         GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), "--resume ", request.resume_dir,
                         ": no experiment.yaml there; is it a Gantry run directory?");
         e.saved = resolve_experiment(saved_file.string(), {}, plugins, config::Spelling::v1);
@@ -104,6 +107,9 @@ int run_experiment(const RunRequest& request) {
     set_num_threads(static_cast<int>(spec.threads));
     Assembly run = assemble(spec, plugins);
     Trainer& trainer = *run.trainer;
+    // experiment.yaml notes the values in force that the file leaves to a plugin (in_force.hpp).
+    config::ExperimentSpec written = spec;
+    written.resolved_yaml = annotate_in_force(spec.resolved_yaml, run.data);
 
     // ---- the run directory, and what a resume takes over ---------------------------------------
     // From here on a Ctrl-C must end in a checkpoint and exit 130: the handler is in place before
@@ -114,7 +120,7 @@ int run_experiment(const RunRequest& request) {
     ResumeState state =
         resuming ? resume(dir.path, run, experiments.saved, request.allow_inexact_resume, observer) : ResumeState(spec);
     observer.started(trainer.iteration(), spec.schedule.iterations);
-    RunOutputs out(dir.path, spec, plugins.host->used());
+    RunOutputs out(dir.path, written, plugins.host->used());
     if (!resuming) observer.note("run directory: " + dir.path.string());
     const FixedInputs fixed = fixed_inputs(run);
     const std::string cache_dir = (fs::path(request.out_dir) / ".cache").string();

@@ -224,6 +224,29 @@ SampleResult rollout_sample(const SampleRequest& request, const Assembly& run, c
     return result;
 }
 
+/// The CSV header row: x,y for 2-D points (x,y,z in 3-D, x0,x1,... otherwise); for images one
+/// column per value in C, H, W order, named c<channel>_y<row>_x<column>.
+std::vector<std::string> csv_header(const DataInfo& data) {
+    const std::vector<int64_t>& dims = data.sample_shape.dims();
+    std::vector<std::string> names;
+    if (data.images && dims.size() == 3) {
+        for (int64_t c = 0; c < dims[0]; ++c)
+            for (int64_t y = 0; y < dims[1]; ++y)
+                for (int64_t x = 0; x < dims[2]; ++x) {
+                    char name[72];
+                    std::snprintf(name, sizeof name, "c%ld_y%ld_x%ld", static_cast<long>(c), static_cast<long>(y),
+                                  static_cast<long>(x));
+                    names.emplace_back(name);
+                }
+        return names;
+    }
+    const int64_t n = data.sample_shape.numel();
+    if (n == 2) return {"x", "y"};
+    if (n == 3) return {"x", "y", "z"};
+    for (int64_t i = 0; i < n; ++i) names.push_back(std::string("x").append(std::to_string(i)));
+    return names;
+}
+
 fs::path default_output(const fs::path& run_dir, int64_t iteration, const std::string& format) {
     char name[48];
     std::snprintf(name, sizeof name, "sample-%09ld.%s", static_cast<long>(iteration), format.c_str());
@@ -313,7 +336,7 @@ SampleResult sample_from_run(const SampleRequest& request) {
     } else {
         // The data's own scale: points as generated, images back from [-1, 1] to [0, 255].
         const Tensor values = run.data.images ? affine(samples, 127.5f, 127.5f) : samples;
-        if (request.format == "csv") io::write_csv(out, values);
+        if (request.format == "csv") io::write_csv(out, values, csv_header(run.data));
         else io::write_npy(out, values);
     }
     result.file = out.string();

@@ -25,6 +25,7 @@ Tensor TrainedRun::generate(const Tensor& noise, const Tensor& labels) {
 
 TrainedRun open_trained_run(const fs::path& run_dir, const std::string& command) {
     const fs::path saved_file = run_dir / "experiment.yaml";
+    GANTRY_CHECK_AS(ConfigError, fs::exists(run_dir), command, ": ", run_dir.string(), " does not exist");
     GANTRY_CHECK_AS(ConfigError, fs::exists(saved_file), command, ": ", run_dir.string(),
                     " has no experiment.yaml; is it a Gantry run directory?");
     TrainedRun trained;

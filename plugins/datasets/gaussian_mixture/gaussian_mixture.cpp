@@ -22,8 +22,11 @@ const plugin::OptionSpec kOptions[] = {
     {"radius", plugin::OptionType::number, "1", 0, 1e6, nullptr, "ring: radius"},
     {"grid_size", plugin::OptionType::integer, "5", 1, 64, nullptr, "grid: modes per side"},
     {"spacing", plugin::OptionType::number, "2", 0, 1e6, nullptr, "grid: distance between modes"},
+    // The default stays 0 (the text every configuration hash was taken over); what it means is
+    // reported as option.std, and the resolved experiment notes it ("std: 0.0  # in force: 0.01").
     {"std", plugin::OptionType::number, "0", 0, 1e6, nullptr,
-     "standard deviation of each mode; 0 takes the PacGAN protocol's (ring 0.01, grid 0.05)"},
+     "standard deviation of each mode; 0 (the default) is the PacGAN protocol's for the layout: ring 0.01, "
+     "grid 0.05 (the resolved experiment notes the value in force)"},
     {"size", plugin::OptionType::integer, "100000", 1, 1e9, nullptr, "samples in one epoch"},
 };
 
@@ -50,7 +53,8 @@ public:
                                       static_cast<float>(static_cast<double>(j) * s - offset)});
         }
         const double std = o.get_number("std");
-        std_ = static_cast<float>(std > 0 ? std : (layout == "ring" ? 0.01 : 0.05));
+        std_in_force_ = std > 0 ? std : (layout == "ring" ? 0.01 : 0.05);
+        std_ = static_cast<float>(std_in_force_);
         std::ostringstream id;
         id << "gaussian_mixture:" << layout << ":" << modes_.size() << ":" << std_ << ":" << seed_;
         identity_ = id.str();
@@ -65,6 +69,7 @@ public:
         for (const auto& mode : modes_) mixture.means.push_back({mode[0], mode[1]});
         mixture.sigma = std_;
         datasets::set_mixture(info, mixture);
+        info.metadata["option.std"] = {std_in_force_};  // the option's value in force (train/in_force.hpp)
         info.identity = identity_;
         return info;
     }
@@ -90,6 +95,7 @@ private:
     int64_t size_;
     std::vector<std::vector<float>> modes_;
     float std_;
+    double std_in_force_;
     std::string identity_;
 };
 
