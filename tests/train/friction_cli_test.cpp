@@ -4,6 +4,11 @@
 // `gantry sample`'s file names (no kind of sample overwrites another).
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -148,6 +153,58 @@ TEST_CASE("gantry run: a progress line shows the evaluation of its own iteration
     CHECK_THAT(at40, Contains("  kl_modes=" + format4(json_number(evals[1], "kl_modes")) + "  "));
     // A rate in plain digits.
     CHECK_THAT(at10, Contains(" it/s, ETA ") && !Contains("e+"));
+}
+
+TEST_CASE("gantry run: on a terminal the live line fits its width", "[train][cli]") {
+    // stderr on a pseudo-terminal of 60 columns: every redraw of the line is at most 59
+    // characters (the last column would wrap), terms dropped, iteration, rate and ETA kept.
+    TempDir out;
+    const std::string file = data("tiny.yaml"), dir = out.path.string();
+    winsize ws{};
+    ws.ws_col = 60;
+    ws.ws_row = 24;
+    int master = -1, slave = -1;
+    REQUIRE(openpty(&master, &slave, nullptr, nullptr, &ws) == 0);
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(slave, 2);
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::close(master);
+        ::close(slave);
+        ::execl(GANTRY_CLI, GANTRY_CLI, "run", file.c_str(), "--out", dir.c_str(), "--set", "schedule.iterations=600",
+                "--set", "log.every=50", "--set", "evaluate.every=300", "--set", "samples.every=0",
+                "--set", "checkpoint.every=0", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(slave);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    ::close(master);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    INFO(text);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    size_t lines = 0;
+    std::string last;
+    for (size_t at = 0; at < text.size();) {
+        size_t end = text.find_first_of("\r\n", at);
+        if (end == std::string::npos) end = text.size();
+        std::string segment = text.substr(at, end - at);
+        if (segment.rfind("\033[K", 0) == 0) segment.erase(0, 3);
+        if (segment.rfind("[", 0) == 0) {  // a progress line (notes are full lines of their own)
+            CHECK(segment.size() <= 59);
+            ++lines;
+            last = segment;
+        }
+        at = end + 1;
+    }
+    CHECK(lines >= 2);
+    CHECK_THAT(last, Catch::StartsWith("[600/600] ") && Contains(" it/s, ETA 0m00s"));
+    CHECK_THAT(text, Contains("done: "));
 }
 
 TEST_CASE("gantry sample: each kind of sample has its own file", "[train][cli][sample]") {
