@@ -390,6 +390,8 @@ void value_cases(std::vector<Case>& out) {
     sched("ema -0.5", "ema: -0.5", {next, "schedule.ema"});
     sched("ema start -1", "ema: {decay: 0.9, start: -1}", {next, "schedule.ema.start"});
     sched("ema unknown key", "ema: {decay: 0.9, stat: 1}", {next, "schedule.ema.stat"});
+    sched("ema warmup 3", "ema: {decay: 0.9, warmup: 3}", {next, "schedule.ema.warmup", "expected true or false"});
+    sched("ema warmup typo", "ema: {decay: 0.9, warmpu: true}", {next, "schedule.ema.warmpu", "warmup"});
     const Line& metrics = line_of("evaluate.metrics");
     const std::string after_metrics = "case.yaml:" + std::to_string(metrics.number + 1) + ":";
     auto stop = [&](const std::string& name, const std::string& extra, std::vector<std::string> frags) {

@@ -261,10 +261,10 @@ TEST_CASE("pins: the learning rate each step uses follows the linear and cosine 
 // ---- EMA ------------------------------------------------------------------------------------
 
 namespace {
-/// G's step sets w to the number of G steps so far (1, 2, 3...): the EMA is then a hand
-/// computation.
-JournalOptimizer::Update count_up() {
-    return [count = std::make_shared<int>(0)](const std::vector<Tensor>& params, double) {
+/// G's step sets w to the number of G steps so far (1, 2, 3...; after `from` earlier steps:
+/// from + 1, ...): the EMA is then a hand computation.
+JournalOptimizer::Update count_up(int from = 0) {
+    return [count = std::make_shared<int>(from)](const std::vector<Tensor>& params, double) {
         ++*count;
         for (Tensor p : params)  // a handle on the same storage
             for (int64_t i = 0; i < p.numel(); ++i) p.data()[i] = static_cast<float>(*count);
@@ -307,6 +307,84 @@ TEST_CASE("pins: the EMA weights after k steps against a hand computation", "[tr
         run.run_all();
         CHECK(&run.trainer->sampling_generator() == run.g.get());
     }
+}
+
+TEST_CASE("pins: the EMA warm-up uses min(decay - (1 + t) / (10 + t)) at its t-th update", "[train][pins]") {
+    // TF's ExponentialMovingAverage with num_updates. w0 = 0.5; G's k-th step sets w = k. The
+    // decay is computed in double and rounded to float once; the average is kept in float.
+    auto warm = [](int64_t iterations, const std::string& schedule, double decay, int64_t start) {
+        train::TrainerOptions o = options(iterations, schedule, start);
+        o.ema_decay = decay;
+        o.ema_warmup = true;
+        return o;
+    };
+    SECTION("decay 0.2: 1/10 and 2/11 while below it, then 0.2") {
+        Run run(warm(4, "D1 G1", 0.2, 0), count_up());
+        // t = 0: 0.1 * 0.5 + 0.9 * 1 = 0.95
+        // t = 1: (2/11) * 0.95 + (9/11) * 2 = 19.9 / 11 = 1.8090909...
+        // t = 2: min(0.2, 3/12) = 0.2: 0.2 * 1.8090909 + 0.8 * 3 = 2.7618181...
+        // t = 3: 0.2 * 2.7618181 + 0.8 * 4 = 3.7523636...
+        const std::vector<double> expected = {0.95, 19.9 / 11, 0.2 * 19.9 / 11 + 2.4, 0.2 * (0.2 * 19.9 / 11 + 2.4) + 3.2};
+        for (size_t k = 0; k < expected.size(); ++k) {
+            run.trainer->run_iteration();
+            INFO("after iteration " << k);
+            for (float v : run.g_ema->w.to_vector()) CHECK(v == Approx(expected[k]).epsilon(1e-6));
+        }
+    }
+    SECTION("t counts from ema.start: the copy follows G before it") {
+        Run run(warm(4, "D1 G1", 0.999, 2), count_up());
+        // 1, 2 (followed); t = 0: 0.1 * 2 + 0.9 * 3 = 2.9; t = 1: (2/11) * 2.9 + (9/11) * 4 = 41.8 / 11.
+        const std::vector<double> expected = {1, 2, 2.9, 41.8 / 11};
+        for (size_t k = 0; k < expected.size(); ++k) {
+            run.trainer->run_iteration();
+            INFO("after iteration " << k);
+            for (float v : run.g_ema->w.to_vector()) CHECK(v == Approx(expected[k]).epsilon(1e-6));
+        }
+    }
+    SECTION("G repeated: t counts updates (G steps) - not iterations") {
+        Run run(warm(2, "D1 G2", 0.2, 0), count_up());
+        run.run_all();
+        // Four updates as in the first section: 0.95, 19.9/11, then 0.2 twice.
+        const double expected = 0.2 * (0.2 * 19.9 / 11 + 2.4) + 3.2;
+        for (float v : run.g_ema->w.to_vector()) CHECK(v == Approx(expected).epsilon(1e-6));
+    }
+    SECTION("the update count is saved in the trainer's state and restored") {
+        Run a(warm(6, "D1 G1", 0.999, 1), count_up());
+        for (int i = 0; i < 3; ++i) a.trainer->run_iteration();
+        const gantry::StateDict state = a.trainer->state();
+        REQUIRE(state.count("trainer.ema_updates") == 1);
+        Run b(warm(6, "D1 G1", 0.999, 1), count_up(3));
+        b.trainer->load_state(state);
+        // Without the count, b would restart at t = 0 (decay 0.1) instead of t = 2 (decay 0.25).
+        for (int i = 0; i < 3; ++i) {
+            a.trainer->run_iteration();
+            b.trainer->run_iteration();
+        }
+        CHECK(a.g_ema->w.to_vector() == b.g_ema->w.to_vector());
+    }
+    SECTION("without warm-up the state has no update count (checkpoints keep their bytes)") {
+        Run run(options(2, "D1 G1", 0), count_up());
+        run.run_all();
+        CHECK(run.trainer->state().count("trainer.ema_updates") == 0);
+    }
+}
+
+TEST_CASE("pins: an early EMA with warm-up follows G - without it stays near G's first weights",
+          "[train][pins]") {
+    // The EMA trap of issue 17: decay 0.999 over 30 G steps (w = 1..30 from w0 = 0.5). Without
+    // warm-up the average still holds 0.999^30 = 97% of w0; with it, it is near G's late weights.
+    auto ema_after = [](bool warmup) {
+        train::TrainerOptions o = options(30, "D1 G1", 0);
+        o.ema_decay = 0.999;
+        o.ema_warmup = warmup;
+        Run run(o, count_up());
+        run.run_all();
+        return static_cast<double>(run.g_ema->w.to_vector()[0]);
+    };
+    const double plain = ema_after(false), warmed = ema_after(true);
+    CHECK(plain < 1.0);     // ~0.95: nearly the untrained w0 = 0.5, far from w = 30
+    CHECK(warmed > 20.0);   // within the last third of G's path
+    CHECK(warmed < 30.0);   // still an average
 }
 
 // ---- how many steps, in which order ---------------------------------------------------------

@@ -1,37 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "progress.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <cstdio>
-#include <sstream>
+#include <cstdlib>
+#include <thread>
+
+#include "gantry/threads.hpp"
 
 namespace gantry::cli {
 
 namespace {
-std::string duration(double seconds) {
-    if (!(seconds >= 0) || seconds > 1e7) return "?";
-    const long s = static_cast<long>(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, s / 60 % 60);
-    else std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-    return buf;
-}
+/// A live rate is shown only after this long: one iteration over microseconds is no rate.
+constexpr double kMinRateSeconds = 0.5;
 }  // namespace
 
-std::string Progress::render(int64_t done, double it_per_s,
-                             const std::map<std::string, double>& losses) const {
-    std::ostringstream out;
-    out.precision(4);
-    out << "[" << done << "/" << total_ << "] " << it_per_s << " it/s, ETA "
-        << duration(it_per_s > 0 ? static_cast<double>(total_ - done) / it_per_s : -1);
-    for (const auto& [k, v] : losses) out << "  " << k << " " << v;
-    for (const auto& [k, v] : metrics_) out << "  " << k << "=" << v;
-    return out.str();
+size_t live_width() {
+    long columns = 0;
+    winsize ws{};
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) columns = ws.ws_col;
+    if (columns <= 0)
+        if (const char* env = std::getenv("COLUMNS")) columns = std::strtol(env, nullptr, 10);
+    if (columns <= 0) columns = 80;
+    return static_cast<size_t>(columns > 1 ? columns - 1 : 1);
 }
 
 void Progress::started(int64_t first_iteration, int64_t iterations) {
     total_ = iterations;
     first_done_ = first_iteration;
+    state_.total = iterations;
+    state_.done = first_iteration;
     start_ = Clock::now();
+}
+
+void Progress::draw() {
+    std::fprintf(stderr, "\r\033[K%s", train::progress_line(state_, live_width()).c_str());
+    std::fflush(stderr);
+    drawn_ = true;
 }
 
 void Progress::iteration(int64_t done, const std::map<std::string, double>& losses) {
@@ -40,26 +47,44 @@ void Progress::iteration(int64_t done, const std::map<std::string, double>& loss
     if (done != total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(done - first_done_) / seconds : 0;
-    std::fprintf(stderr, "\r\033[K%s", render(done, rate, losses).c_str());
-    std::fflush(stderr);
-    drawn_ = true;
+    state_.done = done;
+    state_.losses = losses;
+    if (done > first_done_ && (seconds >= kMinRateSeconds || done == total_) && seconds > 0)
+        state_.it_per_s = static_cast<double>(done - first_done_) / seconds;
+    draw();
 }
 
 void Progress::logged(int64_t done, double it_per_s, const std::map<std::string, double>& losses) {
+    if (collapse_.observe(it_per_s)) {
+        double load[1] = {-1.0};
+        if (getloadavg(load, 1) != 1) load[0] = -1.0;
+        note(train::collapse_message(collapse_.first_rate(), collapse_.last_rate(), num_threads(),
+                                     std::thread::hardware_concurrency(), load[0]));
+    }
     if (live_) return;
-    std::printf("%s\n", render(done, it_per_s, losses).c_str());
+    train::ProgressState line = state_;
+    line.done = done;
+    line.losses = losses;
+    line.it_per_s = it_per_s > 0 ? std::optional<double>(it_per_s) : std::nullopt;
+    std::printf("%s\n", train::progress_line(line, 0).c_str());
     std::fflush(stdout);
+}
+
+void Progress::evaluated(const std::map<std::string, double>& metrics) {
+    state_.metrics = metrics;
+    if (live_ && drawn_) draw();
 }
 
 void Progress::note(const std::string& text) {
     if (live_ && drawn_) std::fprintf(stderr, "\r\033[K");
     std::fprintf(live_ ? stderr : stdout, "%s\n", text.c_str());
     std::fflush(live_ ? stderr : stdout);
+    if (live_ && drawn_) draw();
 }
 
 void Progress::finished() {
     if (live_ && drawn_) std::fprintf(stderr, "\n");
+    drawn_ = false;
 }
 
 }  // namespace gantry::cli

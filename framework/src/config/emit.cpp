@@ -77,7 +77,11 @@ std::string to_yaml(const ExperimentSpec& spec, Spelling spelling) {
     out << "  steps:\n";
     for (const train::Step& step : s.steps)
         out << "    - " << flow(emit_keys(detail::step_keys(), step, spelling)) << "\n";
-    out << "  ema: " << flow(emit_keys(detail::ema_keys(), s.ema, spelling)) << "\n";
+    // ema.warmup is written only when true: every experiment written before it existed (all
+    // without warmup) keeps its bytes and its hash.
+    auto ema = emit_keys(detail::ema_keys(), s.ema, spelling);
+    std::erase_if(ema, [](const auto& kv) { return kv.first == "warmup" && kv.second == "false"; });
+    out << "  ema: " << flow(ema) << "\n";
 
     const Evaluate& e = spec.evaluate;
     out << "evaluate:\n";

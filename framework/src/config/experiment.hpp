@@ -78,6 +78,10 @@ struct Ema {
     double decay = 0.0;
     /// First iteration that updates the average (before it, the average is a copy).
     int64_t start = 0;
+    /// TF's ExponentialMovingAverage with num_updates: the t-th update (t = 0, 1, ... from
+    /// `start`) uses min(decay, (1 + t) / (10 + t)), so early averages are meaningful. Written
+    /// in the resolved experiment only when true: files without it keep their hash.
+    bool warmup = false;
 };
 
 struct Schedule {

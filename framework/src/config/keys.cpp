@@ -109,8 +109,8 @@ std::span<const Key<Schedule>> schedule_keys() {
          .doc = "The steps of one iteration, in order (their keys below); at least one, and both "
                 "networks trained."},
         {.name = "ema", .field = {}, .default_value = "0",
-         .doc = "EMA of G's weights for evaluation and samples: a decay, or {decay, start} (keys "
-                "below). The resolved form is the mapping."},
+         .doc = "EMA of G's weights for evaluation and samples: a decay, or {decay, start, warmup} "
+                "(keys below). The resolved form is the mapping."},
     };
     return span_of(table);
 }
@@ -132,6 +132,9 @@ std::span<const Key<Ema>> ema_keys() {
          .doc = "0 = off, else in (0, 1), e.g. 0.999"},
         {.name = "start", .field = &Ema::start, .default_value = "0", .range = at_least(0),
          .doc = "First iteration that updates the average (before it, the average tracks the weights)."},
+        {.name = "warmup", .field = &Ema::warmup, .default_value = "false",
+         .doc = "The t-th update (t = 0, 1, ... from `start`) uses min(decay, (1 + t) / (10 + t)), as "
+                "TF's ExponentialMovingAverage with num_updates: early averages are meaningful (below)."},
     };
     return span_of(table);
 }

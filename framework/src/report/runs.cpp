@@ -110,6 +110,16 @@ void read_identity(RunData& run, std::vector<std::string>& notes) {
     }
 }
 
+/// The run's experiment.yaml as the sweep resolved its runs (null catalogue, v1 names accepted),
+/// with `threads` cleared; throws when it does not load.
+config::ExperimentSpec run_experiment_spec(const std::string& run_dir) {
+    config::ExperimentSpec spec = config::load_experiment(
+        (fs::path(run_dir) / "experiment.yaml").string(), {},
+        [](const std::vector<std::string>&) -> const plugin::Catalog* { return nullptr; }, config::Spelling::v1);
+    spec.threads = 0;
+    return spec;
+}
+
 /// Configurations of plain runs: one per identity, in order of first appearance. Configurations
 /// that share an experiment name are labelled with the keys that tell them apart.
 void group_runs(Collection& c) {
@@ -165,6 +175,40 @@ void group_runs(Collection& c) {
 
 }  // namespace
 
+std::string current_run_id(const std::string& run_dir) {
+    try {
+        return config::config_hash(run_experiment_spec(run_dir)).substr(0, 12);
+    } catch (const Error&) {
+        return {};
+    }
+}
+
+std::string configuration_drift(const std::string& run_dir, const std::string& planned_yaml) {
+    std::map<std::string, std::string> now, planned;
+    config::Diagnostics ignored;
+    try {
+        flatten(config::parse_yaml(config::to_yaml(run_experiment_spec(run_dir)), run_dir, ignored), "", now);
+    } catch (const Error& e) {
+        const std::string why = e.what();
+        return "its experiment.yaml does not load (" + why.substr(0, why.find('\n')) + ")";
+    }
+    flatten(config::parse_yaml(planned_yaml, "planned", ignored), "", planned);
+    now.erase("threads");
+    planned.erase("threads");
+    std::string out;
+    auto add = [&](const std::string& key, const std::string& from, const std::string& to) {
+        out += (out.empty() ? "" : ", ") + key + " " + from + " → " + to;
+    };
+    for (const auto& [key, value] : planned) {
+        auto it = now.find(key);
+        if (it == now.end()) add(key, value, "(absent)");
+        else if (it->second != value) add(key, value, it->second);
+    }
+    for (const auto& [key, value] : now)
+        if (!planned.count(key)) add(key, "(absent)", value);
+    return out;
+}
+
 Collection collect(const std::string& dir) {
     Collection c;
     const fs::path root = dir;
@@ -199,6 +243,19 @@ Collection collect(const std::string& dir) {
                 run.message = r.value("message", "");
             }
             read_run_files(run);
+            // A run resumed with other settings (`gantry run --resume DIR --set ...`) or edited
+            // since the sweep planned it is not its configuration any more: say so, naming it.
+            if (fs::exists(fs::path(run.dir) / "experiment.yaml")) {
+                const std::string now = current_run_id(run.dir);
+                if (!now.empty() && now != run.id) {
+                    const std::string changed = r.value("changed", "");
+                    c.notes.push_back("run " + run.id + " ('" + run.label + "' seed " + std::to_string(run.seed) +
+                                      ") no longer has the configuration the sweep planned" +
+                                      (changed.empty() ? std::string(" (resumed or edited with other settings)")
+                                                       : ": " + changed) +
+                                      "; its numbers are not those of '" + run.label + "'");
+                }
+            }
             c.runs.push_back(std::move(run));
         }
         return c;

@@ -51,6 +51,15 @@ struct Collection {
     std::vector<std::string> grouping;
 };
 
+/// The sweep run id (12 hex digits of the configuration hash with `threads` cleared) that a run
+/// directory's experiment.yaml resolves to now; "" when it does not load. A sweep's run whose id
+/// differs was resumed with other settings (`--resume DIR --set ...`) or edited since planned.
+std::string current_run_id(const std::string& run_dir);
+
+/// How a run directory's experiment.yaml differs from the planned resolved experiment
+/// (`planned_yaml`, threads aside), as "schedule.iterations 400 → 600, ..."; "" when it does not.
+std::string configuration_drift(const std::string& run_dir, const std::string& planned_yaml);
+
 /// Reads a sweep directory, a run directory or a directory of run directories.
 Collection collect(const std::string& dir);
 

@@ -10,6 +10,7 @@
 #include "gantry/error.hpp"
 #include "io/paths.hpp"
 #include "report/report.hpp"
+#include "report/runs.hpp"
 #include "records.hpp"
 
 namespace gantry::sweep {
@@ -32,10 +33,35 @@ std::vector<PlannedRun> plan(const SweepSpec& spec, const std::string& dir) {
                 if (status == "done" || status == "stopped") action = Action::skip;
             }
         }
-        out.push_back({&run, run_dir.string(), action});
+        std::string changed;
+        if (action != Action::start && report::detail::current_run_id(run_dir.string()) != run.run_id) {
+            changed = report::detail::configuration_drift(run_dir.string(), run.planned_yaml);
+            if (changed.empty()) changed = "its experiment.yaml resolves to another configuration";
+        }
+        out.push_back({&run, run_dir.string(), action, changed});
     }
     return out;
 }
+
+namespace {
+
+/// The threads each run gets: the sweep's own `threads` when every run sets it (one value), else
+/// the share of the cores; "" when the runs set different counts.
+std::string threads_each(const SweepSpec& spec, int share) {
+    std::string value;
+    for (const SweepRun& run : spec.runs) {
+        std::string mine;
+        for (const Override& o : run.overrides)
+            if (o.key == "threads") mine = o.value;
+        if (mine.empty()) mine = std::to_string(share);
+        if (value.empty()) value = mine;
+        else if (value != mine) return "threads as the sweep sets them";
+    }
+    if (value.empty()) value = std::to_string(share);
+    return value + (value == "1" ? " thread each" : " threads each");
+}
+
+}  // namespace
 
 int launch_sweep(const SweepSpec& spec, const LaunchRequest& request) {
     SweepObserver nobody;
@@ -56,14 +82,25 @@ int launch_sweep(const SweepSpec& spec, const LaunchRequest& request) {
     };
     say(detail::format("sweep %s: %zu runs in %zu configurations -> %s", spec.name.c_str(), spec.runs.size(),
                spec.configurations.size(), dir.c_str()));
-    say(detail::format("  %ld finished (skipped), %ld to resume, %ld to start; backend %s, %d at once, %d thread%s each",
+    const auto changed = std::count_if(planned.begin(), planned.end(), [](const PlannedRun& p) { return !p.changed.empty(); });
+    say(detail::format("  %ld finished (skipped), %ld to resume, %ld to start%s; backend %s, %d at once, %s",
                static_cast<long>(count(Action::skip)), static_cast<long>(count(Action::resume)),
-               static_cast<long>(count(Action::start)), backend.c_str(), parallel, threads, threads == 1 ? "" : "s"));
+               static_cast<long>(count(Action::start)),
+               changed ? detail::format(", %ld changed since planned", static_cast<long>(changed)).c_str() : "",
+               backend.c_str(), parallel, threads_each(spec, threads).c_str()));
     for (const std::string& note : spec.notes) say("  note: " + note);
+    // A run changed since planned is said on every plan, not only in the dry run: its numbers are
+    // no longer those of its configuration.
+    for (const PlannedRun& p : planned)
+        if (!p.changed.empty())
+            say(detail::format("  changed since planned: %s (%s seed %llu): %s; %s", p.run->run_id.c_str(),
+                               p.run->label.c_str(), static_cast<unsigned long long>(p.run->seed), p.changed.c_str(),
+                               p.action == Action::skip ? "left as it is (the report names it)"
+                                                        : "resumed as it is now"));
     if (request.dry_run) {
         for (const PlannedRun& p : planned)
-            say(detail::format("  %-6s %s  seed %-4llu %s",
-                       p.action == Action::skip ? "skip" : p.action == Action::start ? "start" : "resume",
+            say(detail::format("  %-7s %s  seed %-4llu %s",
+                       !p.changed.empty() ? "changed" : p.action == Action::skip ? "skip" : p.action == Action::start ? "start" : "resume",
                        p.run->run_id.c_str(), static_cast<unsigned long long>(p.run->seed), p.run->label.c_str()));
         return 0;
     }
@@ -76,6 +113,7 @@ int launch_sweep(const SweepSpec& spec, const LaunchRequest& request) {
         r.dir = p.dir;
         r.action = p.action;
         r.log = (fs::path(dir) / "logs" / (p.run->run_id + ".log")).string();
+        r.changed = p.changed;
         if (p.action == Action::skip) detail::settle(r, 0, 0);
         records.push_back(std::move(r));
     }

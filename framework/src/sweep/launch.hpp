@@ -45,6 +45,11 @@ struct PlannedRun {
     const SweepRun* run;
     std::string dir;
     Action action;
+    /// Not empty when the run directory's experiment.yaml no longer resolves to the planned
+    /// configuration (a `gantry run --resume DIR --set ...` inside the sweep, or an edit): how it
+    /// differs, "schedule.iterations 400 → 600". Such a run is never skipped as finished in
+    /// silence; the plan, sweep.json and the report name it.
+    std::string changed;
 };
 
 /// <out>/<sweep>/ for this sweep.

@@ -65,6 +65,8 @@ void write_state(const SweepSpec& spec, const std::string& dir, const std::vecto
                         {"exit_code", r.exit_code},
                         {"message", r.message},
                         {"log", r.log.empty() ? "" : fs::relative(r.log, dir).string()}});
+    for (size_t i = 0; i < records.size(); ++i)
+        if (!records[i].changed.empty()) runs[i]["changed"] = records[i].changed;
     state["runs"] = runs;
     io::atomic_write(fs::path(dir) / "sweep.json",
                      state.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

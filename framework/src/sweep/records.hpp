@@ -18,6 +18,8 @@ struct RunRecord {
     int exit_code = -1;
     std::string message;
     std::string log;
+    /// PlannedRun::changed: how the run differs from its planned configuration, or "".
+    std::string changed;
 };
 
 /// Writes <dir>/sweep.json atomically: the sweep's settings and one object per run.

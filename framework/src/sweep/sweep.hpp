@@ -46,6 +46,9 @@ struct SweepRun {
     /// 12 hex digits of the hash of the resolved experiment with `threads` left out (the thread
     /// split depends on --parallel, not on what is being trained).
     std::string run_id;
+    /// The resolved experiment with `threads` cleared, as planned: what the run directory's
+    /// experiment.yaml is compared with to tell a run changed since (`launch.hpp`, plan()).
+    std::string planned_yaml;
 
     std::vector<std::string> assignments() const;
 };

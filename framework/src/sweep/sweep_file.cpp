@@ -408,6 +408,7 @@ SweepSpec read_sweep(const Node& root, Diagnostics& d, const std::string& path, 
                 run.experiment = resolved.experiment;
                 resolved.threads = 0;
                 run.run_id = config::config_hash(resolved).substr(0, 12);
+                run.planned_yaml = config::to_yaml(resolved);
             } catch (const config::ConfigErrors& e) {
                 // Problems of an override are placed at its value in the sweep file.
                 for (const config::Diagnostic& p : e.records()) {

@@ -148,6 +148,7 @@ TrainerOptions trainer_options(const config::ExperimentSpec& spec) {
     options.pack = spec.discriminator.pack;
     options.ema_decay = spec.schedule.ema.decay;
     options.ema_start = spec.schedule.ema.start;
+    options.ema_warmup = spec.schedule.ema.warmup;
     options.seed = spec.seed;
     options.generator_lr = spec.optimizers.generator.schedule;
     options.discriminator_lr = spec.optimizers.discriminator.schedule;

@@ -4,8 +4,10 @@
 // stopped by stop_when or interrupted. Each of those has its own file; this one is the loop.
 #include "train/run.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <exception>
 #include <filesystem>
@@ -89,6 +91,22 @@ std::map<std::string, double> loss_row(const std::vector<StepLog>& logs) {
     return row;
 }
 
+/// The EMA trap, said before the run: an average without warm-up over fewer iterations than its
+/// time constant still holds much of G's first weights at the end. Empty when it does not.
+std::string ema_note(const config::ExperimentSpec& spec) {
+    const config::Ema& ema = spec.schedule.ema;
+    if (ema.decay <= 0 || ema.warmup) return {};
+    const double updates = static_cast<double>(std::max<int64_t>(0, spec.schedule.iterations - ema.start));
+    const double initial = std::pow(ema.decay, updates);  // the weight of the average's first value
+    if (initial < 0.05) return {};
+    return "note: schedule.ema decay " + io::format_double(ema.decay) + " averages over ~" +
+           std::to_string(static_cast<long>(std::lround(1.0 / (1.0 - ema.decay)))) + " updates; after " +
+           std::to_string(static_cast<long>(updates)) + " the averaged G (evaluations, samples) still holds " +
+           std::to_string(static_cast<int>(std::lround(100 * initial))) +
+           "% of its first weights. schedule.ema: {decay: " + io::format_double(ema.decay) +
+           ", warmup: true} makes early averages meaningful (docs/configuration.md)";
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -122,6 +140,7 @@ int run_experiment(const RunRequest& request) {
     observer.started(trainer.iteration(), spec.schedule.iterations);
     RunOutputs out(dir.path, written, plugins.host->used());
     if (!resuming) observer.note("run directory: " + dir.path.string());
+    if (const std::string note = ema_note(spec); !note.empty()) observer.note(note);
     const FixedInputs fixed = fixed_inputs(run);
     const std::string cache_dir = (fs::path(request.out_dir) / ".cache").string();
     auto due = [&](int64_t every, int64_t it) {
@@ -147,7 +166,6 @@ int run_experiment(const RunRequest& request) {
                 t_log = std::chrono::steady_clock::now();
                 it_log = it;
                 out.log_losses(it, it_per_s, losses);
-                observer.logged(it, it_per_s, losses);
             }
             if (!spec.evaluate.metrics.empty() && due(spec.evaluate.every, it)) {
                 const Evaluation evaluation = evaluate(run, fixed, cache_dir);
@@ -163,6 +181,9 @@ int run_experiment(const RunRequest& request) {
                                   " at iteration " + std::to_string(it));
                 }
             }
+            // After the evaluation of the same iteration: the progress line shows its values,
+            // not the previous evaluation's.
+            if (due(spec.log.every, it)) observer.logged(it, it_per_s, losses);
             if (due(spec.samples.every, it) || state.stop.stopped()) out.write_samples(it, sample_frame(run, fixed));
             const bool interrupted = g_signal.load() != 0;
             if (due(spec.checkpoint.every, it) || state.stop.stopped() || interrupted) out.save_checkpoint(it, trainer);

@@ -81,7 +81,8 @@ struct SampleRequest {
     std::string run_dir;
     /// Samples to draw (with interpolate: rounded up to whole rows of 8).
     int64_t count = 64;
-    /// Output file; empty: <run_dir>/samples/sample-<iteration>.<format>.
+    /// Output file; empty: <run_dir>/samples/sample-<iteration><variant>.<format>, the variant naming
+    /// the options that change what is drawn (docs/run-directory.md).
     std::string out;
     /// png (a grid or a scatter plot), csv or npy (raw values in the data's own scale: points as
     /// they are, images in [0, 255]).

@@ -9,6 +9,7 @@
 
 #include "gantry/datasets/condition.hpp"
 #include "gantry/error.hpp"
+#include "gantry/io/numbers.hpp"
 #include "io/array_export.hpp"
 #include "io/atomic_file.hpp"
 #include "io/json.hpp"
@@ -247,10 +248,29 @@ std::vector<std::string> csv_header(const DataInfo& data) {
     return names;
 }
 
-fs::path default_output(const fs::path& run_dir, int64_t iteration, const std::string& format) {
+/// What distinguishes a request's samples from the plain ones of the same iteration, as a file
+/// name suffix ("-interpolate", "-slerp-class3-trunc0.7", "-condition-test"): each kind of
+/// sample gets its own file, none overwrites another's.
+std::string variant_suffix(const SampleRequest& request) {
+    std::string out;
+    if (!request.condition.empty())
+        out += "-condition-" + (request.condition == "test" ? std::string("test") : fs::path(request.condition).stem().string());
+    if (!request.compare.empty()) out += "-compare" + std::to_string(request.compare.size());
+    if (!request.from.empty() || !request.to.empty()) out += "-path";
+    if (request.interpolate) out += "-interpolate";
+    if (request.slerp) out += "-slerp";
+    if (request.label) out += "-class" + std::to_string(*request.label);
+    if (request.truncation) out += "-trunc" + io::format_double(*request.truncation);
+    if (request.seed) out += "-seed" + std::to_string(*request.seed);
+    if (request.eval_noise) out += "-eval-noise";
+    return out;
+}
+
+fs::path default_output(const fs::path& run_dir, int64_t iteration, const SampleRequest& request,
+                        const std::string& format) {
     char name[48];
-    std::snprintf(name, sizeof name, "sample-%09ld.%s", static_cast<long>(iteration), format.c_str());
-    const fs::path out = run_dir / "samples" / name;
+    std::snprintf(name, sizeof name, "sample-%09ld", static_cast<long>(iteration));
+    const fs::path out = run_dir / "samples" / (name + variant_suffix(request) + "." + format);
     fs::create_directories(out.parent_path());
     return out;
 }
@@ -295,7 +315,7 @@ SampleResult sample_from_run(const SampleRequest& request) {
         SampleRequest rows = request;
         if (rows.condition.empty()) rows.condition = "test";
         const io::Image grid = conditional_grid(rows, loaded, result.warnings);
-        const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), "png")
+        const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), request, "png")
                                                  : fs::path(request.out);
         io::write_png(out, grid);
         result.file = out.string();
@@ -325,7 +345,7 @@ SampleResult sample_from_run(const SampleRequest& request) {
     }
     const Tensor samples = trainer.generate(noise, labels);
 
-    const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), request.format)
+    const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), request, request.format)
                                              : fs::path(request.out);
     if (request.format == "png" && run.data.images) {
         io::write_png(out, io::image_grid(samples, static_cast<int>(per_row)));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "trainer/trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -320,7 +321,11 @@ void Trainer::update_ema() {
     const auto live = parts_.generator->state_dict();
     const auto ema = parts_.generator_ema->state_dict();
     const bool follow = iteration_ < options_.ema_start;
-    const float decay = static_cast<float>(options_.ema_decay);
+    // The warm-up decay is computed in double and rounded once, like the plain decay.
+    const double t = static_cast<double>(ema_updates_);
+    const float decay = static_cast<float>(
+        options_.ema_warmup && !follow ? std::min(options_.ema_decay, (1.0 + t) / (10.0 + t)) : options_.ema_decay);
+    if (!follow) ++ema_updates_;
     for (const auto& [name, value] : live) {
         Tensor target = ema.at(name);
         const float* src = value.data();
@@ -400,6 +405,9 @@ StateDict Trainer::state() const {
     put_rng_state(state, "rng.loss.", loss_rng_.state());
     put_u64(state, "trainer.iteration", static_cast<uint64_t>(iteration_));
     put_u64(state, "trainer.cursor", static_cast<uint64_t>(cursor_));
+    // Only with the warm-up: the checkpoints of every other run keep their bytes.
+    if (parts_.generator_ema && options_.ema_warmup)
+        put_u64(state, "trainer.ema_updates", static_cast<uint64_t>(ema_updates_));
     return state;
 }
 
@@ -419,6 +427,8 @@ void Trainer::load_state(const StateDict& state) {
     loss_rng_.set_state(get_rng_state(state, "rng.loss.", "checkpoint"));
     iteration_ = static_cast<int64_t>(get_u64(state, "trainer.iteration", "checkpoint"));
     cursor_ = static_cast<int64_t>(get_u64(state, "trainer.cursor", "checkpoint"));
+    if (parts_.generator_ema && options_.ema_warmup)
+        ema_updates_ = static_cast<int64_t>(get_u64(state, "trainer.ema_updates", "checkpoint"));
 }
 
 }  // namespace gantry::train

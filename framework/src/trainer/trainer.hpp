@@ -50,6 +50,9 @@ struct TrainerOptions {
     /// EMA of G's weights (0: off). Before ema_start the EMA copy simply follows G.
     double ema_decay = 0.0;
     int64_t ema_start = 0;
+    /// The t-th averaging update (t counted from ema_start, saved in checkpoints) uses
+    /// min(ema_decay, (1 + t) / (10 + t)) (TF's ExponentialMovingAverage with num_updates).
+    bool ema_warmup = false;
     uint64_t seed = 0;
     LrSchedule generator_lr, discriminator_lr;
     /// The factor of the adversarial loss's generator terms (0: G ignores D).
@@ -144,6 +147,7 @@ private:
     Shape condition_shape_;
     int64_t iteration_ = 0;
     int64_t cursor_ = 0;  ///< real samples drawn so far: epoch = cursor / size
+    int64_t ema_updates_ = 0;  ///< averaging updates so far (t of the warm-up)
     Rng noise_rng_, loss_rng_;
     double base_lr_g_, base_lr_d_;
     int64_t permutation_epoch_ = -1;
