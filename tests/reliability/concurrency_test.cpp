@@ -94,7 +94,10 @@ TEST_CASE("reliability: resumes racing for one run directory  exactly one wins",
             if (r.exit_code == 0) ++winners;
             if (r.exit_code == 74) {
                 ++refused;
-                CHECK_THAT(r.output, Catch::Contains("in use by pid"));
+                // The pid, unless the winner had not written its details even ~50 ms after
+                // taking the lock (a loaded machine): both are the refusal the user must see.
+                CHECK_THAT(r.output, Catch::Contains("in use by pid") ||
+                                         Catch::Contains("in use by another process (its details are not written yet)"));
             }
         }
         CHECK(winners == 1);

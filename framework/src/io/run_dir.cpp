@@ -37,7 +37,13 @@ std::string host_name() {
 // "pid 123 on host h since 2026-...", from the lock file's "pid=..\nhost=..\nstart=..\n".
 std::string describe_holder(int fd) {
     char buffer[512] = {};
-    const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+    // The holder writes its details right after taking the lock: a racer that lost by a hair may
+    // read before they are there, so it looks again for up to ~50 ms before saying so.
+    ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+    for (int attempt = 0; n <= 0 && attempt < 10; ++attempt) {
+        ::usleep(5000);
+        n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+    }
     if (n <= 0) return "another process (its details are not written yet)";
     std::string pid = "?", host = "?", start = "?";
     std::string_view text(buffer, static_cast<size_t>(n));
