@@ -5,8 +5,9 @@
     python3 tools/collect_results.py SWEEP_DIR results/TABLE/ROW [--label LABEL]
 
 For every finished run under SWEEP_DIR (only those labelled LABEL in sweep.json when given), copies its
-summary.json, eval.jsonl and manifest.json into results/TABLE/ROW/seed-<S>/, and the sweep's
-report.md beside them. Nothing else (no checkpoints, no sample series): kilobytes per run.
+summary.json, eval.jsonl and manifest.json into results/TABLE/ROW/seed-<S>/ (and, for a run that
+`gantry sample --rollout` was run on, its newest samples/rollout-*.jsonl as rollout.jsonl), and the
+sweep's report.md beside them. Nothing else (no checkpoints, no sample series): kilobytes per run.
 tests/docs/results_test.cpp recomputes the tables of docs/results.md from these files."""
 import json
 import os
@@ -51,6 +52,11 @@ def main():
             os.makedirs(out, exist_ok=True)
             for name in ("summary.json", "eval.jsonl", "manifest.json"):
                 shutil.copyfile(os.path.join(src, name), os.path.join(out, name))
+            samples = os.path.join(src, "samples")
+            rollouts = sorted(f for f in os.listdir(samples) if f.startswith("rollout-") and f.endswith(".jsonl")) \
+                if os.path.isdir(samples) else []
+            if rollouts:
+                shutil.copyfile(os.path.join(samples, rollouts[-1]), os.path.join(out, "rollout.jsonl"))
             copied += 1
     if os.path.exists(os.path.join(sweep, "report.md")):
         shutil.copyfile(os.path.join(sweep, "report.md"), os.path.join(dest, "report.md"))
