@@ -7,6 +7,7 @@
 
 #include "gantry/error.hpp"
 #include "gantry/threads.hpp"
+#include "io/array_import.hpp"
 #include "io/checkpoint_dir.hpp"
 #include "io/posix_io.hpp"
 #include "train/sampling.hpp"
@@ -59,36 +60,15 @@ Tensor constant_labels(int64_t classes, int64_t label, int64_t n, const std::str
 }
 
 Tensor read_latent_npy(const fs::path& path, int64_t latent) {
-    const std::string bytes = io::detail::read_file_bytes(path, "latent vector");
-    const std::string name = path.string();
-    GANTRY_CHECK_AS(DataError, bytes.size() >= 10 && bytes.compare(0, 6, "\x93NUMPY") == 0, name,
-                    ": not a .npy file");
-    const int major = static_cast<unsigned char>(bytes[6]);
-    size_t header_len = 0, offset = 0;
-    if (major == 1) {
-        header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
-        offset = 10;
-    } else {
-        GANTRY_CHECK_AS(DataError, (major == 2 || major == 3) && bytes.size() >= 12, name,
-                        ": unsupported .npy version ", major);
-        for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<unsigned char>(bytes[8 + i]);
-        offset = 12;
-    }
-    GANTRY_CHECK_AS(DataError, header_len <= 65536 && offset + header_len <= bytes.size(), name,
-                    ": truncated .npy header");
-    const std::string header = bytes.substr(offset, header_len);
-    GANTRY_CHECK_AS(DataError, header.find("'descr': '<f4'") != std::string::npos, name,
-                    ": expected little-endian float32 values ('<f4')");
-    GANTRY_CHECK_AS(DataError, header.find("'fortran_order': False") != std::string::npos, name,
-                    ": expected C order");
-    const size_t data = offset + header_len;
-    const size_t count = (bytes.size() - data) / sizeof(float);
-    GANTRY_CHECK_AS(DataError, (bytes.size() - data) % sizeof(float) == 0 && static_cast<int64_t>(count) == latent,
-                    name, ": holds ", count, " values; this run's generator takes a latent of ", latent);
+    // The .npy reader of `gantry eval` (header, order, size and finiteness checks), then what a
+    // latent point must be: float values, as many as the generator's latent.
+    const io::NpyArray array = io::read_npy(path, int64_t{1} << 24);
+    GANTRY_CHECK_AS(DataError, array.dtype != "|u1", path.string(),
+                    ": expected float values ('<f4' or '<f8'), got bytes ('|u1')");
+    GANTRY_CHECK_AS(DataError, array.values.numel() == latent, path.string(), ": holds ", array.values.numel(),
+                    " values; this run's generator takes a latent of ", latent);
     Tensor z = Tensor::empty({1, latent});
-    std::memcpy(z.data(), bytes.data() + data, count * sizeof(float));
-    for (int64_t i = 0; i < latent; ++i)
-        GANTRY_CHECK_AS(DataError, std::isfinite(z.data()[i]), name, ": value ", i, " is not finite");
+    std::copy_n(array.values.data(), latent, z.data());
     return z;
 }
 
