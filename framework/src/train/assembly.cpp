@@ -125,20 +125,6 @@ void check_conditions(const config::ExperimentSpec& spec, PluginSession& session
         check_unpaired(*run.terms[i], spec.terms[i], "terms[" + std::to_string(i) + "]");
 }
 
-/// The data's test split for conditional evaluation, when the plugin has a `split` option.
-std::unique_ptr<Dataset> create_heldout(const config::ExperimentSpec& spec, PluginSession& session,
-                                        const plugin::Context& context) {
-    const plugin::PluginInfo* info = session.host->find(plugin::Kind::dataset, spec.data.plugin);
-    const bool has_test_split =
-        info && std::any_of(info->options.begin(), info->options.end(), [](const plugin::OptionInfo& o) {
-            return o.name == "split" && std::find(o.choices.begin(), o.choices.end(), "test") != o.choices.end();
-        });
-    if (!has_test_split) return nullptr;
-    plugin::Options options = spec.data.options;
-    options.set("split", std::string("test"));
-    return session.host->create_dataset(spec.data.plugin, options, context);
-}
-
 TrainerOptions trainer_options(const config::ExperimentSpec& spec) {
     TrainerOptions options;
     options.iterations = spec.schedule.iterations;
@@ -217,6 +203,19 @@ Assembly assemble(const config::ExperimentSpec& spec, PluginSession& session) {
 
 void check_experiment_builds(const config::ExperimentSpec& spec, PluginSession& session) {
     (void)assemble(spec, session);
+}
+
+std::unique_ptr<Dataset> create_heldout(const config::ExperimentSpec& spec, PluginSession& session,
+                                        const plugin::Context& context) {
+    const plugin::PluginInfo* info = session.host->find(plugin::Kind::dataset, spec.data.plugin);
+    const bool has_test_split =
+        info && std::any_of(info->options.begin(), info->options.end(), [](const plugin::OptionInfo& o) {
+            return o.name == "split" && std::find(o.choices.begin(), o.choices.end(), "test") != o.choices.end();
+        });
+    if (!has_test_split) return nullptr;
+    plugin::Options options = spec.data.options;
+    options.set("split", std::string("test"));
+    return session.host->create_dataset(spec.data.plugin, options, context);
 }
 
 }  // namespace gantry::train

@@ -45,6 +45,11 @@ struct Assembly {
 /// The metric plugins `spec` names, each with the metrics asked of it and its options
 /// (evaluate.options.<plugin> when the file sets them, else the plugin's defaults): what a run's
 /// evaluation and `gantry eval` score with.
+/// The data's test split (the data section with `split: test`), or null when the dataset plugin
+/// has no `split` option offering `test`: conditional evaluation, `gantry eval`, `train-classifier`.
+std::unique_ptr<Dataset> create_heldout(const config::ExperimentSpec& spec, PluginSession& session,
+                                        const plugin::Context& context);
+
 std::vector<MetricPlugin> create_metrics(const config::ExperimentSpec& spec, PluginSession& session,
                                          const plugin::Context& context);
 

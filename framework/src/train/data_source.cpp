@@ -10,6 +10,7 @@
 #include "gantry/ops.hpp"
 #include "gantry/random.hpp"
 #include "plugin/host.hpp"
+#include "train/assembly.hpp"
 
 namespace gantry::train {
 
@@ -44,15 +45,7 @@ config::ExperimentSpec resolve_data_source(const DataSource& source, PluginSessi
 std::unique_ptr<Dataset> create_data(const config::ExperimentSpec& spec, PluginSession& session, bool test_split) {
     const plugin::Context context{spec.seed, spec.base_dir};
     if (!test_split) return session.host->create_dataset(spec.data.plugin, spec.data.options, context);
-    const plugin::PluginInfo* info = session.host->find(plugin::Kind::dataset, spec.data.plugin);
-    const bool has_test_split =
-        info && std::any_of(info->options.begin(), info->options.end(), [](const plugin::OptionInfo& o) {
-            return o.name == "split" && std::find(o.choices.begin(), o.choices.end(), "test") != o.choices.end();
-        });
-    if (!has_test_split) return nullptr;
-    plugin::Options options = spec.data.options;
-    options.set("split", std::string("test"));
-    return session.host->create_dataset(spec.data.plugin, options, context);
+    return create_heldout(spec, session, context);
 }
 
 Batch all_samples(const Dataset& dataset, int64_t limit) {
