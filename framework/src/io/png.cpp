@@ -192,6 +192,15 @@ Image read_png_image(const std::filesystem::path& path) {
     return decode_png(detail::read_file_bytes(path, "image"), path.string());
 }
 
+std::vector<uint8_t> planar_pixels(const Image& image) {
+    const size_t plane = static_cast<size_t>(image.width) * static_cast<size_t>(image.height);
+    const auto channels = static_cast<size_t>(image.channels);
+    std::vector<uint8_t> out(plane * channels);
+    for (size_t c = 0; c < channels; ++c)
+        for (size_t p = 0; p < plane; ++p) out[c * plane + p] = image.pixels[p * channels + c];
+    return out;
+}
+
 Tensor read_png(const std::filesystem::path& path) {
     const Image image = read_png_image(path);
     Tensor t = Tensor::empty(Shape{image.channels, image.height, image.width});

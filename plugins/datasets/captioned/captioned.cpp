@@ -274,12 +274,8 @@ private:
                             "captioned: ", where, ": ", image_path.string(), " is ", image.width, "x", image.height,
                             " with ", image.channels, " channel(s), but ", first_image, " is ", width_, "x", height_,
                             " with ", channels_, " channel(s); every image must have one size");
-            const size_t base = pixels_.size();
-            pixels_.resize(base + static_cast<size_t>(channels_ * height_ * width_));
-            for (int64_t c = 0; c < channels_; ++c)
-                for (int64_t k = 0; k < height_ * width_; ++k)
-                    pixels_[base + static_cast<size_t>(c * height_ * width_ + k)] =
-                        image.pixels[static_cast<size_t>(k * channels_ + c)];
+            const std::vector<uint8_t> planar = io::planar_pixels(image);
+            pixels_.insert(pixels_.end(), planar.begin(), planar.end());
             image_index_.push_back(static_cast<int64_t>(captions_.size()));
             captions_.push_back(caption);
             words.insert(caption_words.begin(), caption_words.end());

@@ -252,13 +252,8 @@ private:
                                 "moving_fashion: ", file.string(), " is ", image.width, "x", image.height, " with ",
                                 image.channels, " channel(s), but ", first_frame, " is ", width_, "x", height_, " with ",
                                 channels_, " channel(s); every frame must have one size");
-                // PNG pixels are interleaved (H, W, C); frames are stored planar (C, H, W).
-                const size_t base = frames_.size();
-                frames_.resize(base + static_cast<size_t>(frame_size()));
-                for (int64_t c = 0; c < channels_; ++c)
-                    for (int64_t k = 0; k < height_ * width_; ++k)
-                        frames_[base + static_cast<size_t>(c * height_ * width_ + k)] =
-                            image.pixels[static_cast<size_t>(k * channels_ + c)];
+                const std::vector<uint8_t> planar = io::planar_pixels(image);
+                frames_.insert(frames_.end(), planar.begin(), planar.end());
             }
         }
         sequences_ = static_cast<int64_t>(sequences.size());

@@ -46,6 +46,9 @@ inline void write_png(const std::filesystem::path& path, const Image& image) {
 Image decode_png(std::string_view bytes, const std::string& source);
 /// decode_png of a file; DataError also when it cannot be read.
 Image read_png_image(const std::filesystem::path& path);
+/// The pixels of `image` planar, channel by channel ((C, H, W) order), as the datasets store them.
+std::vector<uint8_t> planar_pixels(const Image& image);
+
 /// read_png_image as a (C, H, W) tensor with values in [0, 1] (pixel / 255).
 Tensor read_png(const std::filesystem::path& path);
 
