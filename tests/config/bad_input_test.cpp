@@ -290,7 +290,7 @@ const std::vector<BadCase>& cases() {
           "evaluate.metrics [modes]; add it to evaluate.metrics"}},
         {"stop_when both bounds",
          with("evaluate: {metrics: [modes], stop_when: {metric: modes, at_least: 8, at_most: 9}}\n"),
-         {}, {"evaluate.stop_when.at_most: give either at_least or at_most, not both"}},
+         {}, {"evaluate.stop_when.at_most: give one of at_least, at_most (a bound) or min_delta (a plateau), not several"}},
         {"batch not divisible by pack",
          "experiment: t\ndata: {plugin: gaussian_mixture}\ngenerator: {plugin: mlp}\n"
          "discriminator: {plugin: mlp, pack: 3}\nloss: {plugin: hinge}\n"

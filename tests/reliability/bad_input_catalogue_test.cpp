@@ -403,6 +403,10 @@ void value_cases(std::vector<Case>& out) {
     stop("inf bound", "stop_when: {metric: modes, at_most: .inf}", {after_metrics, "at_most"});
     stop("metric not evaluated", "stop_when: {metric: kl_modes, at_least: 1}", {after_metrics, "kl_modes"});
     stop("patience 0", "stop_when: {metric: modes, at_least: 1, patience: 0}", {after_metrics, "patience"});
+    stop("bound and min_delta", "stop_when: {metric: modes, at_least: 1, min_delta: 0}", {after_metrics, "evaluate.stop_when.min_delta", "not several"});
+    stop("min_delta -1", "stop_when: {metric: modes, min_delta: -1}", {after_metrics, "evaluate.stop_when.min_delta"});
+    stop("mode without min_delta", "stop_when: {metric: modes, at_least: 1, mode: max}", {after_metrics, "evaluate.stop_when.mode", "goes with min_delta"});
+    stop("mode sideways", "stop_when: {metric: modes, min_delta: 0, mode: up}", {after_metrics, "evaluate.stop_when.mode", "min"});
     // Plugin options of the built-in plugins.
     const Line& layout = line_of("data.layout");
     const std::string after_layout = "case.yaml:" + std::to_string(layout.number + 1) + ":";

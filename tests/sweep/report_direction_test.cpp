@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-// Which way is better for each shipped metric: the report marks the best configuration by it.
+// Which way is better for each shipped metric: the report marks the best configuration by it and
+// stop_when's plateau rule takes its default mode from it.
 #include <catch2/catch.hpp>
 
-#include "report/report.hpp"
+#include "eval/metric_direction.hpp"
 
-TEST_CASE("report: distances are lower-is-better and scores higher-is-better", "[sweep][report]") {
-    for (const char* lower : {"kl_modes", "fd", "kid", "wasserstein_distance"}) {
+using gantry::eval::Better;
+using gantry::eval::better_direction;
+
+TEST_CASE("metric direction: distances are lower-is-better and scores higher-is-better", "[sweep][report]") {
+    for (const char* lower : {"kl_modes", "fd", "kid", "wasserstein_distance", "count_tv", "count_impossible"}) {
         INFO(lower);
-        CHECK(gantry::report::lower_is_better(lower));
+        CHECK(better_direction(lower) == Better::lower);
     }
     for (const char* higher : {"modes", "high_quality", "precision", "recall", "density", "coverage",
-                               "classifier_score"}) {
+                               "classifier_score", "psnr", "ssim", "a_users_score"}) {
         INFO(higher);
-        CHECK_FALSE(gantry::report::lower_is_better(higher));
+        CHECK(better_direction(higher) == Better::higher);
+    }
+    for (const char* neither : {"count_mean", "sharpness"}) {
+        INFO(neither);
+        CHECK(better_direction(neither) == Better::neither);
     }
 }

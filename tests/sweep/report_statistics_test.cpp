@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/experiment.hpp"
@@ -213,4 +214,27 @@ TEST_CASE("report: a configuration that never evaluated a metric says so", "[swe
                Contains("| ring (optimizers.generator.lr=0.003) | — ± — | — | — … — | 0 (not evaluated) |"));
     CHECK_THAT(section(md, "modes (higher is better)"),
                Contains("| ring (optimizers.generator.lr=0.003) | 5.000 ± — | 5.000 | 5.000 … 5.000 | 1 |"));
+}
+
+TEST_CASE("report: a metric best when closest to the real value gets no ★ and its final value under best", "[sweep][report]") {
+    gantry::testing::TempDir tmp;
+    write_runs(tmp.path);
+    // count_mean per run: A final 2, 3, 4 (earlier 9) -> 3 ± 0.577 under both rules; B final 1, 2.
+    const std::vector<std::pair<std::string, std::pair<double, double>>> counts = {
+        {"a1", {9, 2}}, {"a2", {9, 3}}, {"a3", {9, 4}}, {"b1", {9, 1}}, {"b2", {9, 2}}};
+    for (const auto& [run, v] : counts)
+        std::ofstream(tmp.path / run / "eval.jsonl") << "{\"iteration\":10,\"count_mean\":" << v.first
+                                                     << "}\n{\"iteration\":20,\"count_mean\":" << v.second << "}\n";
+    for (const char* selection : {"final", "best"}) {
+        INFO(selection);
+        gantry::report::ReportOptions options;
+        options.selection = selection;
+        gantry::report::write_report(tmp.str(), options);
+        const std::string md = slurp(tmp.path / "report.md");
+        INFO(md);
+        const std::string counts_table = section(md, "count_mean (closest to the real data's value is best)");
+        CHECK_THAT(counts_table, Contains("| " + kA + " | 3.000 ± 0.577 | 3.000 | 2.000 … 4.000 | 3 |"));
+        CHECK_THAT(counts_table, Contains("| " + kB + " | 1.500 ± 0.500 | 1.500 | 1.000 … 2.000 | 2 of 3 |"));
+        CHECK_THAT(counts_table, !Contains("★"));
+    }
 }

@@ -631,11 +631,16 @@ TEST_CASE("gantry run: SIGINT or SIGTERM saves a checkpoint and exits 130  and t
 }
 
 TEST_CASE("gantry run: early stopping counts its patience across a resume", "[train][cli][resume]") {
-    // kl_modes <= 100 always holds: evaluations at 10 20 30 meet it and patience 3 stops at 30.
-    // Split at 20, the resumed run must remember the two evaluations already met.
+    // The bound: kl_modes <= 100 always holds: evaluations at 10 20 30 meet it and patience 3
+    // stops at 30. The plateau: no value beats the first (10) by more than 1e9, so 20 and 30 are
+    // two evaluations without improvement and patience 2 stops at 30 too. Split at 20, the
+    // resumed run must remember the count (and the plateau's best) from eval.jsonl.
+    const std::string rule = GENERATE(as<std::string>{}, "{metric: kl_modes, at_most: 100, patience: 3}",
+                                      "{metric: kl_modes, min_delta: 1.0e9, patience: 2}");
+    INFO(rule);
     const std::vector<std::string> common = {
         "--set", "optimizers.discriminator.schedule={type: constant}",
-        "--set", "evaluate.stop_when={metric: kl_modes, at_most: 100, patience: 3}"};
+        "--set", "evaluate.stop_when=" + rule};
     auto with = [&](std::vector<std::string> more) {
         more.insert(more.begin(), common.begin(), common.end());
         return more;

@@ -94,6 +94,7 @@ std::string to_yaml(const ExperimentSpec& spec, Spelling spelling) {
         out << "  stop_when: {metric: " << quote(w.metric);
         if (w.at_least) out << ", at_least: " << format_number(*w.at_least);
         if (w.at_most) out << ", at_most: " << format_number(*w.at_most);
+        if (w.min_delta) out << ", min_delta: " << format_number(*w.min_delta) << ", mode: " << (w.minimize ? "min" : "max");
         out << ", patience: " << w.patience << "}\n";
     }
     // Only the plugins the file configures: every other experiment keeps its bytes and hash.

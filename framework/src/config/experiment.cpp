@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "config/document.hpp"
+#include "eval/metric_direction.hpp"
 #include "suggest.hpp"
 #include "keys.hpp"
 #include "plugin_options.hpp"
@@ -438,17 +439,43 @@ private:
         double bound = 0;
         const Node* least = s.take("at_least");
         const Node* most = s.take("at_most");
-        if (least && most) {
-            d_.add(most->mark, "evaluate.stop_when.at_most",
-                   "give either at_least or at_most, not both");
-        } else if (!least && !most) {
-            s.missing("at_least", "or at_most: the value that counts as good enough");
+        const Node* delta = s.take("min_delta");
+        const Node* mode = s.take("mode");
+        if ((least != nullptr) + (most != nullptr) + (delta != nullptr) > 1) {
+            const bool second_is_delta = delta != nullptr;
+            d_.add((second_is_delta ? delta : most)->mark,
+                   second_is_delta ? "evaluate.stop_when.min_delta" : "evaluate.stop_when.at_most",
+                   "give one of at_least, at_most (a bound) or min_delta (a plateau), not several");
+        } else if (!least && !most && !delta) {
+            s.missing("at_least", "or at_most (the value that counts as good enough), or min_delta (stop when "
+                                  "the metric stops improving by more than it)");
         } else if (least) {
             s.number("at_least", bound);
             stop.at_least = bound;
-        } else {
+        } else if (most) {
             s.number("at_most", bound);
             stop.at_most = bound;
+        } else {
+            s.number("min_delta", bound, at_least(0.0));
+            stop.min_delta = bound;
+        }
+        std::string direction;
+        s.string("mode", direction, {"min", "max"});
+        if (mode && !delta) {
+            d_.add(mode->mark, "evaluate.stop_when.mode", "mode goes with min_delta (the plateau rule)",
+                   "drop mode, or use min_delta instead of a bound");
+        } else if (delta && !stop.metric.empty()) {
+            const eval::Better better = eval::better_direction(stop.metric);
+            if (!direction.empty()) {
+                stop.minimize = direction == "min";
+            } else if (better == eval::Better::neither) {
+                d_.add(delta->mark, "evaluate.stop_when.mode",
+                       "'" + stop.metric + "' is best when closest to the real data's value: say which way "
+                       "is an improvement",
+                       "add mode: min or mode: max");
+            } else {
+                stop.minimize = better == eval::Better::lower;
+            }
         }
         s.integer("patience", stop.patience, at_least(1));
         s.finish();

@@ -91,10 +91,16 @@ struct Schedule {
     Ema ema;
 };
 
+/// evaluate.stop_when: exactly one of at_least, at_most (a bound) or min_delta (a plateau, as
+/// Keras' and Lightning's EarlyStopping: stop when `metric` has not improved on its best by more
+/// than min_delta for `patience` evaluations in a row).
 struct StopWhen {
     std::string metric;
     std::optional<double> at_least;
     std::optional<double> at_most;
+    std::optional<double> min_delta;
+    /// With min_delta: true when lower is better ("mode: min"); defaults to the metric's direction.
+    bool minimize = false;
     int64_t patience = 1;
 };
 

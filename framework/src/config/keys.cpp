@@ -149,7 +149,7 @@ std::span<const Key<Evaluate>> evaluate_keys() {
          .doc = "Metric names, each provided by a metric plugin (`gantry plugins --kind metric`); none = "
                 "no evaluation."},
         {.name = "stop_when", .field = {}, .default_value = nullptr,
-         .doc = "{metric, at_least | at_most, patience}: stop early (below)."},
+         .doc = "{metric, at_least | at_most | min_delta, mode, patience}: stop early (below)."},
         {.name = "options", .field = {}, .default_value = nullptr,
          .doc = "Options of metric plugins, one mapping per plugin name (below)."},
     };

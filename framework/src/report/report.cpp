@@ -17,16 +17,13 @@
 #include "html.hpp"
 #include "plots.hpp"
 #include "runs.hpp"
+#include "eval/metric_direction.hpp"
 #include "suggest.hpp"
 
 namespace gantry::report {
 namespace fs = std::filesystem;
 using detail::Collection;
 using detail::RunData;
-
-bool lower_is_better(const std::string& metric) {
-    return metric == "kl_modes" || metric == "fd" || metric == "kid" || metric.find("distance") != std::string::npos;
-}
 
 namespace {
 
@@ -64,13 +61,17 @@ std::string fmt(double v) {
     return buf;
 }
 
-/// The run's value of a metric under the selection rule; NaN when it never evaluated it.
+/// The run's value of a metric under the selection rule; NaN when it never evaluated it. A metric
+/// with no better direction (count_mean, sharpness) has no best iteration: its final value.
 double selected(const RunData& run, const std::string& metric, bool best) {
+    const eval::Better better = eval::better_direction(metric);
     double out = NAN;
     for (const detail::Row& row : run.evals) {
         auto it = row.values.find(metric);
         if (it == row.values.end()) continue;
-        if (!best || std::isnan(out) || (lower_is_better(metric) ? it->second < out : it->second > out)) out = it->second;
+        if (!best || better == eval::Better::neither || std::isnan(out) ||
+            (better == eval::Better::lower ? it->second < out : it->second > out))
+            out = it->second;
     }
     return out;
 }
@@ -199,7 +200,8 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
     for (const std::string& g : c.grouping) page.paragraph(g);
 
     for (const std::string& metric : metrics) {
-        const bool lower = lower_is_better(metric);
+        const eval::Better better = eval::better_direction(metric);
+        const bool lower = better == eval::Better::lower;
         std::vector<Stats> conf_stats(n_conf);
         for (size_t k = 0; k < n_conf; ++k) {
             std::vector<double> v;
@@ -207,16 +209,19 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                 if (double x = selected(*r, metric, best); std::isfinite(x)) v.push_back(x);
             conf_stats[k] = stats_of(v);
         }
-        // The best mean; every configuration that reaches it exactly shares the ★.
+        // The best mean; every configuration that reaches it exactly shares the ★. A metric that
+        // is best when closest to the real data's value gets no ★: the report does not know it.
         double best_mean = NAN;
-        for (size_t k = 0; k < n_conf; ++k)
+        for (size_t k = 0; k < n_conf && better != eval::Better::neither; ++k)
             if (conf_stats[k].n > 0 && (std::isnan(best_mean) || (lower ? conf_stats[k].mean < best_mean
                                                                         : conf_stats[k].mean > best_mean)))
                 best_mean = conf_stats[k].mean;
         std::set<size_t> winners;
         for (size_t k = 0; k < n_conf; ++k)
             if (conf_stats[k].n > 0 && conf_stats[k].mean == best_mean) winners.insert(k);
-        page.heading(metric + (lower ? " (lower is better)" : " (higher is better)"));
+        page.heading(metric + (better == eval::Better::neither ? " (closest to the real data's value is best)"
+                               : lower                         ? " (lower is better)"
+                                                               : " (higher is better)"));
         std::vector<std::vector<std::string>> rows;
         for (size_t k = 0; k < n_conf; ++k) {
             const Stats& s = conf_stats[k];
@@ -249,7 +254,7 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                                    "iteration", metric, {}};
             for (size_t k = 0; k < n_conf; ++k) curve.series.push_back(over_seeds(by_conf[k], metric, true, c.configurations[k]));
             add_figure(curve.title, curve.name, detail::draw(plot_dir, curve));
-            if (c.random_search) {
+            if (c.random_search && better != eval::Better::neither) {
                 detail::LinePlot budget{"budget-" + safe_name(metric),
                                         "best " + metric + " vs number of configurations tried (random search)",
                                         "configurations tried", "best mean " + metric, {}, false};

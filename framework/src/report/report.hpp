@@ -29,8 +29,4 @@ struct ReportFiles {
 /// corrupt sweep.json, OutputError (74) when a file cannot be written.
 ReportFiles write_report(const std::string& dir, const ReportOptions& options = {});
 
-/// Metrics where lower is better (kl_modes, fd, kid, names containing "distance"); all others are
-/// taken as higher-is-better.
-bool lower_is_better(const std::string& metric);
-
 }  // namespace gantry::report

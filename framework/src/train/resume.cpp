@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gantry/error.hpp"
+#include "gantry/io/numbers.hpp"
 #include "io/atomic_file.hpp"
 #include "io/checkpoint_dir.hpp"
 #include "io/json.hpp"
@@ -21,9 +22,29 @@ bool StopRule::observe(const std::map<std::string, double>& evaluation) {
     if (!rule_) return false;
     auto it = evaluation.find(rule_->metric);
     const double v = it == evaluation.end() ? std::nan("") : it->second;
+    if (rule_->min_delta) {
+        // A plateau: every evaluation that does not beat the best by more than min_delta counts
+        // (a missing or non-finite value too); a new best starts the count again.
+        const double delta = *rule_->min_delta;
+        const bool improved = std::isfinite(v) && (std::isnan(best_) || (rule_->minimize ? v < best_ - delta : v > best_ + delta));
+        if (improved) best_ = v;
+        met_in_a_row_ = improved ? 0 : met_in_a_row_ + 1;
+        return stopped();
+    }
     const bool met = (rule_->at_least && v >= *rule_->at_least) || (rule_->at_most && v <= *rule_->at_most);
     met_in_a_row_ = met ? met_in_a_row_ + 1 : 0;
     return stopped();
+}
+
+std::string StopRule::reason(const std::map<std::string, double>& evaluation, int64_t iteration) const {
+    const std::string& metric = rule_->metric;
+    auto it = evaluation.find(metric);
+    const std::string value = io::format_double(it == evaluation.end() ? std::nan("") : it->second);
+    if (rule_->min_delta)
+        return "stop_when met: " + metric + " = " + value + " at iteration " + std::to_string(iteration) +
+               ", no better than its best " + io::format_double(best_) + " by more than " +
+               io::format_double(*rule_->min_delta) + " for " + std::to_string(met_in_a_row_) + " evaluations";
+    return "stop_when met: " + metric + " = " + value + " at iteration " + std::to_string(iteration);
 }
 
 namespace {

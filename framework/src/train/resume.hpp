@@ -12,14 +12,19 @@
 #include <string>
 
 #include "config/experiment.hpp"
+#include <cmath>
+#include <map>
+#include <string>
+
 #include "train/assembly.hpp"
 
 namespace gantry::train {
 
 class RunObserver;
 
-/// evaluate.stop_when as one test: the run stops once `metric` has met its bound in `patience`
-/// evaluations in a row. The loop and a resume's replay of eval.jsonl feed it alike.
+/// evaluate.stop_when as one test: the run stops once `metric` has met its bound (or, with
+/// min_delta, has not improved on its best by more than min_delta) in `patience` evaluations in a
+/// row. The loop and a resume's replay of eval.jsonl feed it alike.
 class StopRule {
 public:
     explicit StopRule(std::optional<config::StopWhen> rule) : rule_(std::move(rule)) {}
@@ -28,10 +33,14 @@ public:
     bool observe(const std::map<std::string, double>& evaluation);
     bool stopped() const { return rule_ && met_in_a_row_ >= rule_->patience; }
     const std::optional<config::StopWhen>& rule() const { return rule_; }
+    /// Why the run stopped, for the run's note (call once stopped()).
+    std::string reason(const std::map<std::string, double>& evaluation, int64_t iteration) const;
 
 private:
     std::optional<config::StopWhen> rule_;
     int64_t met_in_a_row_ = 0;
+    /// The plateau rule's best value so far (NaN before the first finite one).
+    double best_ = std::nan("");
 };
 
 /// What the loop takes over from the run before it (a new run: nothing).

@@ -176,9 +176,7 @@ int run_experiment(const RunRequest& request) {
                 observer.evaluated(state.last_metrics);
                 if (state.stop.observe(values)) {
                     summary.status = "stopped";
-                    const std::string& metric = state.stop.rule()->metric;
-                    observer.note("stop_when met: " + metric + " = " + io::format_double(values[metric]) +
-                                  " at iteration " + std::to_string(it));
+                    observer.note(state.stop.reason(values, it));
                 }
             }
             // After the evaluation of the same iteration: the progress line shows its values,
