@@ -6,7 +6,9 @@
 // training seed) and each written number must equal the recomputed one at the precision written.
 // SPEC per column, the first (the row's label) included: `-` (not checked), `METRIC` (the cell's
 // "mean ± s.e.", s.e. = sample standard deviation / sqrt(n)), `min:METRIC` / `max:METRIC` (the
-// worst or best seed), `n` (the number of runs).
+// worst or best seed), `best:METRIC` (mean ± s.e. of each run's best evaluation in its
+// eval.jsonl, the metric's direction as the report's), `run:FIELD` (mean ± s.e. of a number of
+// summary.json itself: iterations, wall_time_s), `n` (the number of runs).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/metric_direction.hpp"
 #include "io/json.hpp"
 #include "support/files.hpp"
 
@@ -64,6 +67,47 @@ std::vector<double> final_values(const fs::path& dir, const std::string& metric)
         const auto metrics = gantry::io::json_fields(summary.at("metrics"), run.string());
         REQUIRE(metrics.count(metric));
         out.push_back(std::stod(metrics.at(metric)));
+    }
+    return out;
+}
+
+/// Each run's best value of `metric` over the evaluations of its eval.jsonl (lower or higher by
+/// the metric's direction), in the order of final_values.
+std::vector<double> best_values(const fs::path& dir, const std::string& metric) {
+    const bool lower = gantry::eval::better_direction(metric) == gantry::eval::Better::lower;
+    std::vector<double> out;
+    std::vector<fs::path> runs;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
+    std::sort(runs.begin(), runs.end());
+    for (const fs::path& run : runs) {
+        INFO(run.string());
+        double best = NAN;
+        for (const std::string& line : lines_of(run / "eval.jsonl")) {
+            if (line.empty()) continue;
+            const auto row = gantry::io::json_fields(line, run.string());
+            if (!row.count(metric)) continue;
+            const double v = std::stod(row.at(metric));
+            if (std::isnan(best) || (lower ? v < best : v > best)) best = v;
+        }
+        REQUIRE(std::isfinite(best));
+        out.push_back(best);
+    }
+    return out;
+}
+
+/// A top-level number of each run's summary.json (iterations, wall_time_s).
+std::vector<double> summary_values(const fs::path& dir, const std::string& field) {
+    std::vector<double> out;
+    std::vector<fs::path> runs;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
+    std::sort(runs.begin(), runs.end());
+    for (const fs::path& run : runs) {
+        const auto summary = gantry::io::json_fields(slurp(run / "summary.json"), run.string());
+        INFO(run.string());
+        REQUIRE(summary.count(field));
+        out.push_back(std::stod(summary.at(field)));
     }
     return out;
 }
@@ -132,7 +176,9 @@ TEST_CASE("results: every marked table of docs/results.md is recomputed from res
                 }
                 const size_t colon = spec.find(':');
                 const std::string metric = colon == std::string::npos ? spec : spec.substr(colon + 1);
-                const std::vector<double> v = final_values(dir, metric);
+                const std::vector<double> v = spec.rfind("best:", 0) == 0  ? best_values(dir, metric)
+                                              : spec.rfind("run:", 0) == 0 ? summary_values(dir, metric)
+                                                                           : final_values(dir, metric);
                 REQUIRE(v.size() >= 2);
                 if (spec.rfind("min:", 0) == 0) {
                     CHECK(like(*std::min_element(v.begin(), v.end()), m[1]) == m[1].str());
