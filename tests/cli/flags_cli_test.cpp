@@ -156,10 +156,20 @@ TEST_CASE("gantry run --allow-inexact-resume continues a run that cannot continu
     INFO(resumed.output);
     CHECK(resumed.exit_code == 0);
     CHECK_THAT(resumed.output, Contains("resuming " + run.string() + " from iteration 40"));
+    CHECK_THAT(resumed.output, Contains("warning: --allow-inexact-resume (cpu_isa sse41 -> "));
     const std::vector<std::string> rows = lines_of(run / "metrics.jsonl");
     REQUIRE(rows.size() == 6);
     CHECK(rows.back().rfind("{\"iteration\":60,", 0) == 0);
     CHECK_THAT(slurp(run / "summary.json"), Contains("\"iterations\":60"));
+    // The run keeps the mark: in summary.json, and in the checkpoint a later resume starts from,
+    // which carries it on even when that resume is exact.
+    CHECK_THAT(slurp(run / "summary.json"), Contains("\"inexact_since\":40"));
+    const auto again = run_gantry({"run", "--resume", run.string(), "--set", "schedule.iterations=80"});
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK_THAT(again.output, !Contains("warning: --allow-inexact-resume"));
+    CHECK_THAT(slurp(run / "summary.json"), Contains("\"iterations\":80"));
+    CHECK_THAT(slurp(run / "summary.json"), Contains("\"inexact_since\":40"));
 }
 
 TEST_CASE("gantry sweep --parallel and --backend override the sweep file's keys", "[cli][sweep]") {

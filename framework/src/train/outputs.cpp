@@ -43,7 +43,8 @@ io::RunDir reopen_run_directory(const fs::path& dir) {
     return opened;
 }
 
-std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iteration) {
+std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iteration,
+                                std::optional<int64_t> inexact_since) {
     io::JsonLine line;
     line.add("iteration", iteration)
         .add("config_hash", spec.config_hash)
@@ -51,6 +52,7 @@ std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iter
         .add("cpu_isa", cpu_isa())
         .add("experiment", spec.experiment)
         .add("schedule_position", "end of iteration");
+    if (inexact_since) line.add("inexact_since", *inexact_since);
     return line.str();
 }
 
@@ -65,6 +67,7 @@ void write_summary(const fs::path& dir, const RunSummary& s) {
     for (const auto& [k, v] : s.metrics) m.add(k, v);
     line.add_raw("metrics", m.str());
     if (!s.message.empty()) line.add("message", s.message);
+    if (s.inexact_since) line.add("inexact_since", *s.inexact_since);
     io::atomic_write(dir / "summary.json", line.str() + "\n");
 }
 
@@ -135,10 +138,10 @@ void RunOutputs::write_samples(int64_t iteration, const io::Image& frame) {
     events_.add_image("samples", iteration, io::encode_png(frame), frame.height, frame.width, frame.channels);
 }
 
-void RunOutputs::save_checkpoint(int64_t iteration, const Trainer& trainer) {
+void RunOutputs::save_checkpoint(int64_t iteration, const Trainer& trainer, std::optional<int64_t> inexact_since) {
     trainer.check_weights_finite();
     io::CheckpointData data;
-    data.metadata_json = checkpoint_metadata(spec_, iteration);
+    data.metadata_json = checkpoint_metadata(spec_, iteration, inexact_since);
     data.tensors = trainer.state();
     io::save_checkpoint(dir_ / "checkpoints", static_cast<uint64_t>(iteration), data,
                         static_cast<int>(spec_.checkpoint.keep));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,8 @@ io::RunDir create_run_directory(const RunRequest& request, const std::string& ex
 io::RunDir reopen_run_directory(const std::filesystem::path& dir);
 
 /// The checkpoint's metadata keys a resume checks (threads and CPU ISA: bit-exactness).
-std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iteration);
+std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iteration,
+                                std::optional<int64_t> inexact_since = {});
 
 /// How a run ended, for summary.json.
 struct RunSummary {
@@ -44,6 +46,8 @@ struct RunSummary {
     double eval_seconds = 0;
     std::map<std::string, double> metrics;
     std::string message;
+    /// ResumeState::inexact_since: written only when set.
+    std::optional<int64_t> inexact_since;
 };
 
 void write_summary(const std::filesystem::path& dir, const RunSummary& summary);
@@ -65,7 +69,8 @@ public:
     /// samples/iter-NNNNNNNNN.png and the TensorBoard image.
     void write_samples(int64_t iteration, const io::Image& frame);
     /// checkpoints/, keeping the newest checkpoint.keep; refuses non-finite weights first.
-    void save_checkpoint(int64_t iteration, const Trainer& trainer);
+    /// `inexact_since` (ResumeState's) goes into the checkpoint's metadata when set.
+    void save_checkpoint(int64_t iteration, const Trainer& trainer, std::optional<int64_t> inexact_since = {});
     void finish(const RunSummary& summary);
 
 private:

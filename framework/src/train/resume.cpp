@@ -50,9 +50,9 @@ std::string StopRule::reason(const std::map<std::string, double>& evaluation, in
 namespace {
 
 /// Same configuration (but for a longer `iterations`), same threads and ISA (bit-exactness),
-/// unless inexact continuation was asked for.
-void check_may_continue(const config::ExperimentSpec& now, const config::ExperimentSpec& saved,
-                        const std::map<std::string, std::string>& meta, bool allow_inexact) {
+/// unless inexact continuation was asked for. Returns what differs that way ("" = exact).
+std::string check_may_continue(const config::ExperimentSpec& now, const config::ExperimentSpec& saved,
+                               const std::map<std::string, std::string>& meta, bool allow_inexact) {
     config::ExperimentSpec a = now, b = saved;
     a.schedule.iterations = b.schedule.iterations = 0;
     const std::string ya = config::to_yaml(a), yb = config::to_yaml(b);
@@ -70,6 +70,7 @@ void check_may_continue(const config::ExperimentSpec& now, const config::Experim
             "schedule.iterations may change); first difference at line ", line, ": run has '", lb,
             "', now '", la, "'"));
     }
+    std::string differs;
     auto check = [&](const char* key, const std::string& value) {
         auto it = meta.find(key);
         const std::string then = it == meta.end() ? "?" : it->second;
@@ -77,9 +78,11 @@ void check_may_continue(const config::ExperimentSpec& now, const config::Experim
                         key, " = ", then, " but this machine has ", value,
                         "; the run could not continue bit for bit. Set threads to match, or pass "
                         "--allow-inexact-resume");
+        if (then != value) differs += (differs.empty() ? "" : ", ") + std::string(key) + " " + then + " -> " + value;
     };
     check("threads", std::to_string(num_threads()));
     check("cpu_isa", cpu_isa());
+    return differs;
 }
 
 /// Rows of a log past `iteration` were appended after the checkpoint a resume starts from (the
@@ -123,10 +126,11 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
                    bool allow_inexact, RunObserver& observer) {
     const config::ExperimentSpec& spec = run.spec;
     Trainer& trainer = *run.trainer;
+    std::optional<int64_t> inexact_since;
     if (std::optional<io::FoundCheckpoint> found = io::find_latest_good(dir / "checkpoints")) {
         if (found->fell_back) observer.note("warning: " + found->note);
-        check_may_continue(spec, saved, io::json_fields(found->data.metadata_json, found->path.string()),
-                           allow_inexact);
+        const std::map<std::string, std::string> meta = io::json_fields(found->data.metadata_json, found->path.string());
+        const std::string differs = check_may_continue(spec, saved, meta, allow_inexact);
         const bool decays = spec.optimizers.generator.schedule.kind != LrSchedule::Kind::constant ||
                             spec.optimizers.discriminator.schedule.kind != LrSchedule::Kind::constant;
         if (decays && saved.schedule.iterations != spec.schedule.iterations)
@@ -140,6 +144,14 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
                         " but schedule.iterations is ", spec.schedule.iterations,
                         "; a resume may only keep or lengthen the schedule");
         observer.note("resuming " + dir.string() + " from iteration " + std::to_string(trainer.iteration()));
+        if (auto it = meta.find("inexact_since"); it != meta.end()) inexact_since = std::stoll(it->second);
+        if (!differs.empty()) {
+            if (!inexact_since) inexact_since = trainer.iteration();
+            observer.note("warning: --allow-inexact-resume (" + differs + "): from iteration " +
+                          std::to_string(trainer.iteration()) + " on, this run is not bit for bit what an "
+                          "uninterrupted run gives; summary.json and every later checkpoint say so "
+                          "(inexact_since)");
+        }
     } else {
         observer.note("resuming " + dir.string() + ": no checkpoint yet, starting over");
     }
@@ -152,6 +164,7 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
             if (e.is_regular_file() && e.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
                 io::drop_events_after(e.path(), trainer.iteration());
     ResumeState state(spec);
+    state.inexact_since = inexact_since;
     replay_evaluations(dir / "eval.jsonl", spec, state);
     return state;
 }

@@ -5,6 +5,7 @@
 /// threads and CPU ISA must match (bit-exactness), the logs lose the rows written after the
 /// checkpoint, and the evaluations up to it give back what a checkpoint does not hold (the
 /// patience of stop_when, the last metrics, the evaluation time spent).
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -12,10 +13,6 @@
 #include <string>
 
 #include "config/experiment.hpp"
-#include <cmath>
-#include <map>
-#include <string>
-
 #include "train/assembly.hpp"
 
 namespace gantry::train {
@@ -51,6 +48,10 @@ struct ResumeState {
     /// The evaluations' wall time over the whole run, resumes included.
     double eval_seconds = 0;
     StopRule stop;
+    /// Set once a resume continued with other threads or another ISA (--allow-inexact-resume):
+    /// the iteration from which the run is not what an uninterrupted run would give. Kept in
+    /// every later checkpoint and in summary.json, so a run never hides it.
+    std::optional<int64_t> inexact_since;
 };
 
 /// Continues `dir` (reopened and locked): loads its newest good checkpoint into run.trainer after

@@ -154,6 +154,7 @@ int run_experiment(const RunRequest& request) {
     double it_per_s = 0;
     RunSummary summary;
     summary.status = state.stop.stopped() ? "stopped" : "done";
+    summary.inexact_since = state.inexact_since;
     std::exception_ptr diverged;
     try {
         while (trainer.iteration() < spec.schedule.iterations && !state.stop.stopped()) {
@@ -184,7 +185,7 @@ int run_experiment(const RunRequest& request) {
             if (due(spec.log.every, it)) observer.logged(it, it_per_s, losses);
             if (due(spec.samples.every, it) || state.stop.stopped()) out.write_samples(it, sample_frame(run, fixed));
             const bool interrupted = g_signal.load() != 0;
-            if (due(spec.checkpoint.every, it) || state.stop.stopped() || interrupted) out.save_checkpoint(it, trainer);
+            if (due(spec.checkpoint.every, it) || state.stop.stopped() || interrupted) out.save_checkpoint(it, trainer, state.inexact_since);
             if (interrupted) {
                 summary.status = "interrupted";
                 break;
