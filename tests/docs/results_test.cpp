@@ -53,14 +53,19 @@ std::vector<std::string> cells(const std::string& row) {
     return out;
 }
 
-/// The final value of `metric` in each run under `dir` (every */summary.json).
-std::vector<double> final_values(const fs::path& dir, const std::string& metric) {
-    std::vector<double> out;
+/// The run folders under `dir` (those with a summary.json), in name order.
+std::vector<fs::path> run_dirs(const fs::path& dir) {
     std::vector<fs::path> runs;
     for (const auto& e : fs::directory_iterator(dir))
         if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
     std::sort(runs.begin(), runs.end());
-    for (const fs::path& run : runs) {
+    return runs;
+}
+
+/// The final value of `metric` in each run under `dir` (every */summary.json).
+std::vector<double> final_values(const fs::path& dir, const std::string& metric) {
+    std::vector<double> out;
+    for (const fs::path& run : run_dirs(dir)) {
         const auto summary = gantry::io::json_fields(slurp(run / "summary.json"), run.string());
         INFO(run.string());
         REQUIRE(summary.count("metrics"));
@@ -76,11 +81,7 @@ std::vector<double> final_values(const fs::path& dir, const std::string& metric)
 std::vector<double> best_values(const fs::path& dir, const std::string& metric) {
     const bool lower = gantry::eval::better_direction(metric) == gantry::eval::Better::lower;
     std::vector<double> out;
-    std::vector<fs::path> runs;
-    for (const auto& e : fs::directory_iterator(dir))
-        if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
-    std::sort(runs.begin(), runs.end());
-    for (const fs::path& run : runs) {
+    for (const fs::path& run : run_dirs(dir)) {
         INFO(run.string());
         double best = NAN;
         for (const std::string& line : lines_of(run / "eval.jsonl")) {
@@ -99,11 +100,7 @@ std::vector<double> best_values(const fs::path& dir, const std::string& metric) 
 /// A top-level number of each run's summary.json (iterations, wall_time_s).
 std::vector<double> summary_values(const fs::path& dir, const std::string& field) {
     std::vector<double> out;
-    std::vector<fs::path> runs;
-    for (const auto& e : fs::directory_iterator(dir))
-        if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
-    std::sort(runs.begin(), runs.end());
-    for (const fs::path& run : runs) {
+    for (const fs::path& run : run_dirs(dir)) {
         const auto summary = gantry::io::json_fields(slurp(run / "summary.json"), run.string());
         INFO(run.string());
         REQUIRE(summary.count(field));
