@@ -1127,6 +1127,18 @@ void text_cases(std::vector<Case>& out, const ImageRun& text, const ReferenceRun
     out.push_back(validate_case("matching_aware: interpolate not a boolean",
                                 text_yaml + "loss: {plugin: matching_aware, interpolate: 3}\n",
                                 {"loss.interpolate", "expected true or false"}));
+    {
+        Case c;
+        c.name = "matching_aware: on data without captions (exit 2 at the first step)";
+        c.args = {"run", "{dir}/case.yaml", "--out", "{dir}/out"};
+        c.files["case.yaml"] = "experiment: cat\nthreads: 1\ndata: {plugin: gaussian_mixture}\n"
+                               "generator: {plugin: mlp, latent: 2, hidden: [8]}\n"
+                               "discriminator: {plugin: mlp, hidden: [8]}\nloss: {plugin: matching_aware}\n"
+                               "schedule: {iterations: 1, batch: 4}\n";
+        c.exit_code = 2;
+        c.fragments = {"matching_aware", "has no condition", "captioned"};
+        out.push_back(c);
+    }
     out.push_back(validate_case("matching_aware: an unknown option",
                                 text_yaml + "loss: {plugin: matching_aware, betta: 0.5}\n", {"betta", "did you mean 'beta'"}));
 }

@@ -86,7 +86,7 @@ public:
 
 private:
     static void check_captions(const Tensor& condition) {
-        GANTRY_CHECK(condition.defined() && condition.rank() == 2,
+        GANTRY_CHECK_AS(ConfigError, condition.defined() && condition.rank() == 2,
                      "matching_aware: expected captions (a condition of bags of words (N, V)) but the data ",
                      condition.defined() ? "has conditions of shape " + condition.shape().str()
                                          : std::string("has no condition"),
