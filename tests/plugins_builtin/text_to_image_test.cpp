@@ -407,10 +407,25 @@ TEST_CASE("captions: bags back to words and unknown words with the closest ones"
 
 namespace {
 
-std::unique_ptr<Dataset> captioned_test_split() {
+std::unique_ptr<Dataset> captioned_test_split(int64_t phrasings = 1) {
     return builtin_host().create_dataset(
-        "captioned", plugin_options(plugin::Kind::dataset, "captioned", {{"split", std::string("test")}, {"phrasings", int64_t{1}}}),
+        "captioned",
+        plugin_options(plugin::Kind::dataset, "captioned", {{"split", std::string("test")}, {"phrasings", phrasings}}),
         plugin::Context{0, ""});
+}
+
+/// The evaluation's context for the first `n` pairs of `data`, with fake = the targets.
+MetricContext pairs_context(const Dataset& data, int64_t n) {
+    std::vector<int64_t> indices;
+    for (int64_t i = 0; i < n; ++i) indices.push_back(i);
+    const Batch batch = data.get(indices);
+    MetricContext c;
+    c.dataset = &data;
+    c.data = data.info();
+    c.condition = data.condition(indices);
+    c.target = c.fake = batch.x;
+    c.fake_labels = batch.labels;
+    return c;
 }
 
 }  // namespace
@@ -482,4 +497,21 @@ TEST_CASE("captioned: attributes false names the class only on the same images",
         }
     }
     CHECK(attribute_words > 10);
+}
+
+TEST_CASE("text_metrics: the chance level pairs each caption with another image even when phrasings repeat it",
+          "[plugins_builtin][metric][text]") {
+    // 100 images said once, or the same 100 images said in 3 phrasings each (300 pairs, the
+    // phrasings of one image consecutive): each caption's chance partner is the next image of its
+    // class either way, never another phrasing of its own image, so the chance level is the same.
+    const auto once = captioned_test_split(1), thrice = captioned_test_split(3);
+    auto metric = builtin_host().create_metric("text_metrics", plugin_options(plugin::Kind::metric, "text_metrics"),
+                                               plugin::Context{});
+    const auto a = metric->evaluate(pairs_context(*once, 100), {"text_attribute_agreement"});
+    const auto b = metric->evaluate(pairs_context(*thrice, 300), {"text_attribute_agreement"});
+    REQUIRE(a.size() == 1);
+    REQUIRE(b.size() == 1);
+    CHECK(std::stoi(b[0].details.at("attribute_words")) == 3 * std::stoi(a[0].details.at("attribute_words")));
+    CHECK(a[0].details.at("chance") == b[0].details.at("chance"));
+    CHECK(std::stod(b[0].details.at("chance")) < 0.8);
 }

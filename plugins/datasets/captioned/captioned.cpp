@@ -9,6 +9,9 @@
 // ("a dark wide coat", "a coat that is dark and wide", ...), each its own sample.
 // With `tsv`, a user's file of `image-path<TAB>caption` lines instead (PNG images of one size).
 //
+// The measurement and the attribute words are the SDK's (gantry/datasets/attributes.hpp), shared
+// with the text metrics. `attributes: false` names the class only (a class-conditional baseline).
+//
 // The condition is the caption's bag of words over the fixed vocabulary (datasets/text.hpp),
 // which info() declares; the class is the label. The thresholds are the training split's, so
 // the test split is described on the same scale; they are in the metadata for the metrics.
