@@ -39,7 +39,7 @@ const std::map<std::string, std::set<std::string>> kMayInclude = {
     {"trainer", {}},
     {"plugin", {"."}},
     {"config", {".", "plugin", "trainer"}},
-    {"train", {"config", "io", "plugin", "trainer"}},
+    {"train", {".", "config", "io", "plugin", "trainer"}},
     {"report", {".", "config", "io"}},
     {"sweep", {".", "config", "io", "report"}},
     {"studio", {"io", "train"}},

@@ -1072,6 +1072,81 @@ void condition_image_cases(std::vector<Case>& out, const ImageRun& sr, const Ref
         {"--compare", "compare runs of the same data"});
 }
 
+// ---- text to image (issue 14): gantry sample --text, --interpolate-text, matching_aware ---------
+
+/// A tiny trained text run (tests/cli/data/tiny_text.yaml): captioned data, matching_aware.
+ImageRun make_text_reference(const fs::path& scratch) {
+    using gantry::testing::Command;
+    const fs::path yaml = fs::path(GANTRY_SOURCE_DIR) / "tests" / "cli" / "data" / "tiny_text.yaml";
+    const auto results = gantry::testing::run_all(
+        {Command{{GANTRY_CLI, "run", yaml.string(), "--out", (scratch / "text").string()}, scratch / "text.log", {}, {}}},
+        1, std::chrono::seconds(120));
+    INFO(results[0].output);
+    REQUIRE(results[0].exit_code == 0);
+    return {fs::directory_iterator(scratch / "text" / "tiny-text")->path()};
+}
+
+void text_cases(std::vector<Case>& out, const ImageRun& text, const ReferenceRun& points) {
+    auto add = [&](const std::string& name, std::vector<std::string> args, int code, std::vector<std::string> frags) {
+        Case c;
+        c.name = name;
+        c.args = std::move(args);
+        c.exit_code = code;
+        c.fragments = std::move(frags);
+        out.push_back(c);
+    };
+    const std::string run = text.dir.string();
+    add("sample --text: unknown words", {"sample", run, "--text", "a drak pulover", "--out", "{dir}/s.png"}, 2,
+        {"--text", "\"a drak pulover\"", "'drak' (closest: 'dark')", "'pulover' (closest: 'pullover')",
+         "The vocabulary:"});
+    add("sample --text: a word with nothing close", {"sample", run, "--text", "a zzzzzzzz coat", "--out", "{dir}/s.png"},
+        2, {"'zzzzzzzz' (no close word)"});
+    add("sample --text: a caption without words", {"sample", run, "--text", "...", "--out", "{dir}/s.png"}, 2,
+        {"has no words"});
+    add("sample --text: on data without a vocabulary",
+        {"sample", points.dir.string(), "--text", "a dark coat", "--out", "{dir}/s.png"}, 2,
+        {"--text", "which has no captions", "data: {plugin: captioned}"});
+    add("sample --interpolate-text: one caption", {"sample", run, "--interpolate-text", "a coat", "--out", "{dir}/s.png"},
+        2, {"give exactly two", "got 1"});
+    add("sample --interpolate-text: three captions",
+        {"sample", run, "--interpolate-text", "a coat", "a bag", "a dress", "--out", "{dir}/s.png"}, 2,
+        {"give exactly two", "got 3"});
+    add("sample --interpolate-text: on data without a vocabulary",
+        {"sample", points.dir.string(), "--interpolate-text", "a coat", "a bag", "--out", "{dir}/s.png"}, 2,
+        {"--interpolate-text", "which has no captions"});
+    add("sample --text with --interpolate-text",
+        {"sample", run, "--text", "a coat", "--interpolate-text", "a coat", "a bag", "--out", "{dir}/s.png"}, 2,
+        {"give one of them"});
+    add("sample --text with --format csv", {"sample", run, "--text", "a coat", "--format", "csv", "--out", "{dir}/s.csv"},
+        2, {"draws a PNG grid"});
+    add("sample --text: -n over 64", {"sample", run, "--text", "a coat", "-n", "65", "--out", "{dir}/s.png"}, 2,
+        {"at most 64"});
+    const std::string text_yaml = "experiment: cat\nthreads: 1\ndata: {plugin: captioned, limit: 20}\n"
+                                  "generator: {plugin: dcgan, width: 8}\ndiscriminator: {plugin: dcgan, width: 8}\n"
+                                  "schedule: {iterations: 2, batch: 4}\n";
+    out.push_back(validate_case("matching_aware: beta above 1", text_yaml + "loss: {plugin: matching_aware, beta: 1.5}\n",
+                                {"loss.beta", "[0, 1]", "1.5"}));
+    out.push_back(validate_case("matching_aware: beta negative",
+                                text_yaml + "loss: {plugin: matching_aware, beta: -0.5}\n", {"loss.beta", "-0.5"}));
+    out.push_back(validate_case("matching_aware: interpolate not a boolean",
+                                text_yaml + "loss: {plugin: matching_aware, interpolate: 3}\n",
+                                {"loss.interpolate", "expected true or false"}));
+    {
+        Case c;
+        c.name = "matching_aware: on data without captions (exit 2 at the first step)";
+        c.args = {"run", "{dir}/case.yaml", "--out", "{dir}/out"};
+        c.files["case.yaml"] = "experiment: cat\nthreads: 1\ndata: {plugin: gaussian_mixture}\n"
+                               "generator: {plugin: mlp, latent: 2, hidden: [8]}\n"
+                               "discriminator: {plugin: mlp, hidden: [8]}\nloss: {plugin: matching_aware}\n"
+                               "schedule: {iterations: 1, batch: 4}\n";
+        c.exit_code = 2;
+        c.fragments = {"matching_aware", "has no condition", "captioned"};
+        out.push_back(c);
+    }
+    out.push_back(validate_case("matching_aware: an unknown option",
+                                text_yaml + "loss: {plugin: matching_aware, betta: 0.5}\n", {"betta", "did you mean 'beta'"}));
+}
+
 // ---- gantry eval and train-classifier --data (issue 17): samples made anywhere, any labelled data --
 
 /// A .npy file: `descr`, the shape as Python writes it ("(10, 2)"), then `data` as the values.
@@ -1293,6 +1368,7 @@ TEST_CASE("reliability: the bad-input catalogue through the gantry binary", "[re
     checkpoint_cases(cases, ref);
     igan_cases(cases, make_image_reference(scratch.path), ref);
     condition_image_cases(cases, make_conditional_reference(scratch.path), ref);
+    text_cases(cases, make_text_reference(scratch.path), ref);
     eval_cases(cases, ref);
     // The figure docs/reliability.md states: it may grow, never shrink.
     REQUIRE(cases.size() >= 300);

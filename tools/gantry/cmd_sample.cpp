@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `gantry sample RUN_DIR [-n N] [--out FILE] [--format png|csv|npy] [--seed S] [--interpolate]
 //  [--class K] [--truncation T] [--slerp] [--from A.npy --to B.npy]
-//  [--condition test|FILE.png [--compare RUN_DIR...]] [--rollout K]`
+//  [--condition test|FILE.png [--compare RUN_DIR...]] [--rollout K] [--text "A" ["B"...]]
+//  [--interpolate-text "A" "B"]`
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -48,9 +49,21 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                        "--rollout", request->rollout,
                        "sequence runs: predict K frames ahead from -n held-out sequences (default 8), each "
                        "prediction fed back; writes a strip and each step's metrics (.jsonl)");
+                   CLI::Option* text = app.add_option(
+                       "--text", request->text,
+                       "text runs: one row of -n samples (default 8) per caption, e.g. --text \"a dark pullover\"")
+                       ->take_all();
+                   CLI::Option* interpolate_text = app.add_option(
+                       "--interpolate-text", request->interpolate_text,
+                       "text runs: one row of -n samples (default 8) at one noise vector, walking from caption A "
+                       "to caption B")
+                       ->take_all();
                    return [=] {
-                       // With a condition, -n counts rows (test) or outputs (a PNG): 8 unless given.
-                       if ((condition->count() > 0 || rollout->count() > 0) && count_option->count() == 0)
+                       // With a condition or captions, -n counts rows (test), outputs (a PNG) or samples
+                       // per caption: 8 unless given.
+                       if ((condition->count() > 0 || rollout->count() > 0 || text->count() > 0 ||
+                            interpolate_text->count() > 0) &&
+                           count_option->count() == 0)
                            request->count = 8;
                        if (seed_option->count() > 0) request->seed = *seed;
                        if (request->eval_noise && count_option->count() > 0)

@@ -49,6 +49,10 @@ struct GeneratorStep {
     /// API 2.1, conditional data: a fresh real batch's condition (N, condition shape...) — fake is
     /// G's answer to it — and its target (N, sample shape...), for reconstruction terms.
     Tensor condition, real;
+    /// Conditional data: G on fresh noise (drawn from `rng`) for other contexts (N, condition
+    /// shape...), on G's tape like `fake` — for a loss that asks G about conditions the batch
+    /// does not hold (matching_aware's GAN-INT: interpolated captions). Empty otherwise.
+    std::function<Tensor(const Tensor& context)> generator;
 };
 
 class Loss : public plugin::Object {

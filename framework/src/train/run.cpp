@@ -20,6 +20,7 @@
 #include "train/assembly.hpp"
 #include "train/evaluation.hpp"
 #include "train/in_force.hpp"
+#include "train/captions.hpp"
 #include "train/outputs.hpp"
 #include "train/resume.hpp"
 #include "train/sampling.hpp"
@@ -142,6 +143,7 @@ int run_experiment(const RunRequest& request) {
     if (!resuming) observer.note("run directory: " + dir.path.string());
     if (const std::string note = ema_note(spec); !note.empty()) observer.note(note);
     const FixedInputs fixed = fixed_inputs(run);
+    write_captions(dir.path, run.data, fixed.eval_pairs);  // text data only: captions.tsv
     const std::string cache_dir = (fs::path(request.out_dir) / ".cache").string();
     auto due = [&](int64_t every, int64_t it) {
         return it == spec.schedule.iterations || (every > 0 && it % every == 0);

@@ -105,6 +105,12 @@ struct SampleRequest {
     /// sequences, feeding each prediction back; writes a strip of the first 8 and each step's
     /// metrics (rollout-<iteration>.png and .jsonl). 0: no roll-out.
     int64_t rollout = 0;
+    /// Text runs (data with a vocabulary): one row of `count` samples (default 8) per caption,
+    /// each drawn from fresh noise; unknown words are a ConfigError naming the closest words.
+    std::vector<std::string> text;
+    /// Text runs: exactly two captions; `count` samples (default 8) at one noise vector walking
+    /// from the first caption's bag of words to the second's.
+    std::vector<std::string> interpolate_text;
 
     // ---- latent tools (issue 15: gantry sample --class --truncation --slerp --from --to) ----
     /// Conditional runs: every sample of this class (without it, an interpolation row keeps one

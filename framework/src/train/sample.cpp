@@ -23,6 +23,7 @@
 #include "train/plugin_session.hpp"
 #include "train/run.hpp"
 #include "train/assembly.hpp"
+#include "train/captions.hpp"
 #include "train/rollout.hpp"
 #include "train/sampling.hpp"
 #include "train/trained_run.hpp"
@@ -225,6 +226,50 @@ SampleResult rollout_sample(const SampleRequest& request, const Assembly& run, c
     return result;
 }
 
+/// `gantry sample --text A [B...]` (a row of `count` samples per caption, each from fresh noise)
+/// and `--interpolate-text A B` (one row of `count` samples at one noise vector, the bag of words
+/// walking from A's to B's: a bag is linear, so this is the path GAN-INT trains G on).
+io::Image text_grid(const SampleRequest& request, const Assembly& run) {
+    const bool walk = !request.interpolate_text.empty();
+    const std::string what = walk ? "gantry sample: --interpolate-text" : "gantry sample: --text";
+    GANTRY_CHECK_AS(ConfigError, request.text.empty() || request.interpolate_text.empty(),
+                    "gantry sample: --text and --interpolate-text draw different grids; give one of them");
+    GANTRY_CHECK_AS(ConfigError, !walk || request.interpolate_text.size() == 2, what,
+                    " walks between two captions: give exactly two (\"A\" \"B\"), got ",
+                    request.interpolate_text.size());
+    GANTRY_CHECK_AS(ConfigError, request.text.size() <= 64, what, ": at most 64 captions (one row each), got ",
+                    request.text.size());
+    GANTRY_CHECK_AS(ConfigError, request.count <= 64, what, ": -n (samples per row) must be at most 64, got ",
+                    request.count);
+    GANTRY_CHECK_AS(ConfigError, request.format == "png" && request.condition.empty() && request.compare.empty() &&
+                                     request.rollout == 0 && !request.interpolate && !request.eval_noise &&
+                                     !uses_latent_tools(request),
+                    what, " draws a PNG grid and takes only -n (samples per row), --seed and --out");
+    const Tensor bags = caption_bags(run.data, walk ? request.interpolate_text : request.text, what, run.spec.data.plugin);
+    const int64_t v = bags.size(1), per_row = request.count, latent = run.spec.generator.latent;
+    Rng rng(request.seed.value_or(run.spec.seed), kSampleNoiseStream);
+    Tensor noise, condition;
+    if (!walk) {
+        const int64_t rows = bags.size(0);
+        noise = rng.normal({rows * per_row, latent});
+        condition = Tensor::empty({rows * per_row, v});
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < per_row; ++c)
+                std::copy_n(bags.data() + r * v, v, condition.data() + (r * per_row + c) * v);
+    } else {
+        const Tensor z = rng.normal({1, latent});
+        noise = Tensor::empty({per_row, latent});
+        condition = Tensor::empty({per_row, v});
+        for (int64_t c = 0; c < per_row; ++c) {
+            std::copy_n(z.data(), latent, noise.data() + c * latent);
+            const float t = per_row == 1 ? 0.f : static_cast<float>(c) / static_cast<float>(per_row - 1);
+            for (int64_t k = 0; k < v; ++k)
+                condition.data()[c * v + k] = (1.f - t) * bags.data()[k] + t * bags.data()[v + k];
+        }
+    }
+    return io::image_grid(run.trainer->generate(noise, condition), static_cast<int>(per_row));
+}
+
 /// The CSV header row: x,y for 2-D points (x,y,z in 3-D, x0,x1,... otherwise); for images one
 /// column per value in C, H, W order, named c<channel>_y<row>_x<column>.
 std::vector<std::string> csv_header(const DataInfo& data) {
@@ -263,6 +308,8 @@ std::string variant_suffix(const SampleRequest& request) {
     if (request.truncation) out += "-trunc" + io::format_double(*request.truncation);
     if (request.seed) out += "-seed" + std::to_string(*request.seed);
     if (request.eval_noise) out += "-eval-noise";
+    if (!request.text.empty()) out += "-text";
+    if (!request.interpolate_text.empty()) out += "-interpolate-text";
     return out;
 }
 
@@ -305,6 +352,15 @@ SampleResult sample_from_run(const SampleRequest& request) {
         fs::path out = request.out.empty() ? run_dir / "samples" / name : fs::path(request.out);
         if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
         return rollout_sample(request, run, out, std::move(result));
+    }
+    if (!request.text.empty() || !request.interpolate_text.empty()) {
+        const io::Image grid = text_grid(request, run);
+        const fs::path out = request.out.empty() ? default_output(run_dir, trainer.iteration(), request, "png")
+                                                 : fs::path(request.out);
+        if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+        io::write_png(out, grid);
+        result.file = out.string();
+        return result;
     }
     if (conditional) {
         GANTRY_CHECK_AS(ConfigError, request.format == "png" && !request.interpolate && !uses_latent_tools(request) &&

@@ -301,6 +301,11 @@ StepLog Trainer::generator_step(size_t step_index) {
     step.discriminator = [this](const Tensor& x, const Tensor& l) { return apply_discriminator(x, l); };
     step.rng = &loss_rng_;
     step.iteration = iteration_;
+    // Noise from the loss's own stream: a loss that never calls it leaves every draw as it was.
+    if (conditional_)
+        step.generator = [this](const Tensor& c) {
+            return apply_generator(*parts_.generator, loss_rng_.normal({c.size(0), options_.latent}), c);
+        };
     LossTerms terms;
     if (adversarial) {
         terms = parts_.loss->generator_loss(step);

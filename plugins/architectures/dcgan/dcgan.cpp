@@ -20,13 +20,23 @@
 // gains the projection <embed_D(y), sum_hw(h)>, h being the last feature maps before the head.
 // The projection's table is a bias-free Linear applied to one_hot(y), so spectral norm can wrap
 // it like any other layer (the paper's SNEmbedID).
+//
+// Text (data whose metadata declares a vocabulary, gantry/datasets/text.hpp; the condition is a
+// caption's bag of words b (V), Reed et al. 2016, GAN-INT-CLS, arXiv:1605.05396): G's input is
+// [z, W_g b] (W_g: a bias-free Linear V -> `embedding`, the mean of the caption's word
+// embeddings), and D's logit gains the projection <W_d b, sum_hw(h)> (W_d: V -> D's features),
+// the class projection above with the bag in place of one_hot(y). Both are linear in b, so an
+// interpolation of two captions' bags is exactly the interpolation of their embeddings (GAN-INT).
+#include <gantry/datasets/text.hpp>
 #include <gantry/nn/init.hpp>
 #include <gantry/nn/layers.hpp>
 #include <gantry/nn/spectral_norm.hpp>
 #include <gantry/plugin.hpp>
 
 #include <cmath>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -47,9 +57,10 @@ const plugin::OptionSpec kOptions[] = {
     {"init", plugin::OptionType::string, "dcgan", kNaN, kNaN, "dcgan|default",
      "dcgan: weights N(0, 0.02), norm scales N(1, 0.02); default: PyTorch's layer defaults"},
     {"conditional", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
-     "when the data has classes: G embeds the label, D adds a projection; false ignores labels"},
+     "when the data has classes or captions: G embeds the label (or the caption's bag of words), D adds a "
+     "projection; false ignores them"},
     {"embedding", plugin::OptionType::integer, "32", 1, 4096, nullptr,
-     "G only, conditional: width of the label embedding joined to z"},
+     "G only, conditional: width of the label (or caption) embedding joined to z"},
 };
 
 /// The spatial plan of one image size.
@@ -146,7 +157,33 @@ private:
     Rng& rng_;
 };
 
-/// z (N, latent) or (N, latent, 1, 1) [+ labels (N)] -> images (N, C, S, S) in [-1, 1].
+/// The vocabulary size V when the data declares a vocabulary (its condition is then a bag of words
+/// (V)), else 0. Any other condition (an image) is refused: dcgan takes text or class ids only.
+int64_t text_width(const NetworkSpec& spec) {
+    const std::optional<std::vector<std::string>> vocabulary = datasets::find_vocabulary(spec.data);
+    if (!vocabulary) {
+        GANTRY_CHECK(spec.condition.rank() == 0, "dcgan: the data's condition ", spec.condition,
+                     " is not text (no vocabulary in its metadata); dcgan conditions on captions or class "
+                     "ids only: use the unet or srresnet generator and the patchgan discriminator, or set "
+                     "conditional: false");
+        return 0;
+    }
+    const auto v = static_cast<int64_t>(vocabulary->size());
+    GANTRY_CHECK(spec.condition == Shape{v}, "dcgan: the data declares a vocabulary of ", v,
+                 " words but its condition is ", spec.condition, "; a caption's bag of words is (", v, ")");
+    return v;
+}
+
+/// The text encoder of G: a bias-free Linear (V -> width) on the bag of words (= the mean of the
+/// caption's word embeddings), drawn N(0, 0.02) with init: dcgan, like every other weight.
+std::shared_ptr<nn::Module> make_text_embedding(int64_t vocabulary, int64_t width, const Settings& s, Rng& rng) {
+    auto layer = std::make_shared<nn::Linear>(
+        nn::LinearOptions{.in_features = vocabulary, .out_features = width, .bias = false}, rng);
+    if (s.dcgan_init) nn::init::normal_(layer->weight, rng, 0.0, 0.02);
+    return layer;
+}
+
+/// z (N, latent) or (N, latent, 1, 1) [+ labels (N) or bags of words (N, V)] -> images (N, C, S, S).
 class Generator final : public nn::Module {
 public:
     Generator(const Settings& s, const NetworkSpec& spec) : Module("DcganGenerator") {
@@ -154,7 +191,11 @@ public:
         const Shape& sample = spec.data.sample_shape;
         const Geometry g = geometry_of(sample);
         int64_t in = spec.latent;
-        if (s.conditional && spec.data.classes > 0) {
+        if (s.conditional && (vocabulary_ = text_width(spec)) > 0) {
+            // Caption -> [z, W_g b]: a bias-free linear embedding of the bag of words.
+            embed_text = register_module("embed_text", make_text_embedding(vocabulary_, s.embedding, s, rng));
+            in += s.embedding;
+        } else if (s.conditional && spec.data.classes > 0) {
             classes_ = spec.data.classes;
             embed = register_module("embed", std::make_shared<nn::Embedding>(
                 nn::EmbeddingOptions{.num_embeddings = classes_, .embedding_dim = s.embedding}, rng));
@@ -183,11 +224,20 @@ public:
 
     using Module::forward;
     Tensor forward(const Tensor& z) override {
-        GANTRY_CHECK(classes_ == 0, "dcgan generator: it is class-conditional (", classes_,
-                     " classes); call forward(z, labels)");
+        GANTRY_CHECK(classes_ == 0 && vocabulary_ == 0, "dcgan generator: it is ",
+                     vocabulary_ > 0 ? "text" : "class", "-conditional; call forward(z, ",
+                     vocabulary_ > 0 ? "bags of words" : "labels", ")");
         return (*net)(as_maps(z));
     }
     Tensor forward(const Tensor& z, const Tensor& labels) override {
+        if (vocabulary_ > 0 && labels.defined()) {
+            GANTRY_CHECK_AS(ShapeError, labels.rank() == 2 && labels.size(0) == z.size(0) &&
+                                            labels.size(1) == vocabulary_,
+                            "dcgan generator: expected bags of words (", z.size(0), ", ", vocabulary_, "), got ",
+                            labels.shape());
+            const Tensor flat = reshape(z, {z.size(0), -1});
+            return (*net)(as_maps(concat({flat, (*embed_text)(labels)}, 1)));
+        }
         // conditional: false (or unlabelled data): the labels the runtime passes are not used.
         if (classes_ == 0 || !labels.defined()) return forward(z);
         const Tensor flat = reshape(z, {z.size(0), -1});
@@ -195,6 +245,7 @@ public:
     }
 
     std::shared_ptr<nn::Embedding> embed;
+    std::shared_ptr<nn::Module> embed_text;
     std::shared_ptr<nn::Sequential> net;
 
 private:
@@ -210,6 +261,7 @@ private:
     }
 
     int64_t classes_ = 0;
+    int64_t vocabulary_ = 0;
 };
 
 /// x (N, pack * C, S, S) [+ labels (N)] -> logits (N).
@@ -219,9 +271,12 @@ public:
         Rng& rng = *spec.init_rng;
         const Shape& sample = spec.data.sample_shape;
         const Geometry g = geometry_of(sample);
-        const bool conditional = s.conditional && spec.data.classes > 0;
-        GANTRY_CHECK(!(conditional && spec.pack > 1), "dcgan discriminator: class conditioning "
-                     "cannot be combined with pack ", spec.pack, " (a pack mixes classes); set "
+        const int64_t vocabulary = s.conditional ? text_width(spec) : 0;
+        const bool conditional = s.conditional && (vocabulary > 0 || spec.data.classes > 0);
+        GANTRY_CHECK(!(conditional && spec.pack > 1), "dcgan discriminator: ",
+                     vocabulary > 0 ? "text" : "class", " conditioning "
+                     "cannot be combined with pack ", spec.pack, " (a pack mixes ",
+                     vocabulary > 0 ? "captions" : "classes", "); set "
                      "conditional: false or pack: 1");
         LayerFactory make(s, rng);
         features = register_module("features", std::make_shared<nn::Sequential>());
@@ -239,7 +294,11 @@ public:
             if (i + 1 < g.halvings) channels *= 2;
         }
         head = register_module("head", make.conv(channels, 1, side, 1, 0));
-        if (conditional) {
+        if (vocabulary > 0) {
+            // Matching-aware: the caption's embedding W_d b is projected onto D's features.
+            vocabulary_ = vocabulary;
+            project_text = register_module("project_text", make.projection(vocabulary_, channels));
+        } else if (conditional) {
             classes_ = spec.data.classes;
             project = register_module("project", make.projection(classes_, channels));
         }
@@ -247,11 +306,21 @@ public:
 
     using Module::forward;
     Tensor forward(const Tensor& x) override {
-        GANTRY_CHECK(classes_ == 0, "dcgan discriminator: it is class-conditional (", classes_,
-                     " classes); call forward(x, labels)");
+        GANTRY_CHECK(classes_ == 0 && vocabulary_ == 0, "dcgan discriminator: it is ",
+                     vocabulary_ > 0 ? "text" : "class", "-conditional; call forward(x, ",
+                     vocabulary_ > 0 ? "bags of words" : "labels", ")");
         return logits((*features)(x));
     }
     Tensor forward(const Tensor& x, const Tensor& labels) override {
+        if (vocabulary_ > 0 && labels.defined()) {
+            GANTRY_CHECK_AS(ShapeError, labels.rank() == 2 && labels.size(0) == x.size(0) &&
+                                            labels.size(1) == vocabulary_,
+                            "dcgan discriminator: expected bags of words (", x.size(0), ", ", vocabulary_,
+                            "), got ", labels.shape());
+            const Tensor h = (*features)(x);
+            // logit = psi(phi(x)) + <W_d b, sum_hw phi(x)>: the class projection with a bag.
+            return logits(h) + sum(sum(h, {2, 3}) * (*project_text)(labels), {1});
+        }
         if (classes_ == 0 || !labels.defined()) return forward(x);
         GANTRY_CHECK_AS(ShapeError, labels.rank() == 1 && labels.size(0) == x.size(0),
                         "dcgan discriminator: expected labels (", x.size(0), "), got ", labels.shape());
@@ -265,11 +334,13 @@ public:
     std::shared_ptr<nn::Sequential> features;
     std::shared_ptr<nn::Module> head;
     std::shared_ptr<nn::Module> project;
+    std::shared_ptr<nn::Module> project_text;
 
 private:
     Tensor logits(const Tensor& h) { return reshape((*head)(h), {-1}); }
 
     int64_t classes_ = 0;
+    int64_t vocabulary_ = 0;
 };
 
 class Dcgan final : public Architecture {
@@ -300,5 +371,5 @@ private:
 
 GANTRY_PLUGIN(architecture, "dcgan", "1.0.0",
               "convolutional G (transposed convs, batch norm) or D (strided convs, leaky ReLU); "
-              "optional spectral norm, class conditioning (projection D), 8..128 px",
+              "optional spectral norm, class or caption conditioning (projection D), 8..128 px",
               kOptions, Dcgan)

@@ -2,10 +2,19 @@
 // mlp: fully connected generator or discriminator for points or flattened images.
 // G: latent -> hidden... -> prod(sample_shape) [-> output activation] -> sample_shape.
 // D: pack * prod(sample_shape) -> hidden... -> 1 (logits).
+// Text (data declaring a vocabulary, gantry/datasets/text.hpp): the caption's bag of words b (V)
+// joins each network's input — G: [z, b], D: [flatten(x), b] (Reed et al. 2016's conditioning by
+// concatenation). The first layer's weights on b are then the linear text embedding, folded into
+// that layer; both networks stay linear in b up to their first activation, so GAN-INT's
+// interpolated bags are interpolated embeddings. Without a vocabulary the nets are unchanged.
+#include <gantry/datasets/text.hpp>
 #include <gantry/nn/layers.hpp>
 #include <gantry/plugin.hpp>
 
 #include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -26,6 +35,31 @@ const plugin::OptionSpec kOptions[] = {
      "generator output activation (tanh for images in [-1, 1])"},
 };
 
+/// A text-conditional net: forward(x, bags (N, V)) is net([flatten(x), bags]).
+class TextConditioned final : public nn::Module {
+public:
+    TextConditioned(std::shared_ptr<nn::Sequential> inner, int64_t vocabulary)
+        : Module("TextMlp"), vocabulary_(vocabulary) {
+        net = register_module("net", std::move(inner));
+    }
+    using Module::forward;
+    Tensor forward(const Tensor&) override {
+        GANTRY_CHECK(false, "mlp: this network is text-conditional; call forward(x, bags of words)");
+        return {};
+    }
+    Tensor forward(const Tensor& x, const Tensor& bags) override {
+        GANTRY_CHECK_AS(ShapeError, bags.defined() && bags.rank() == 2 && bags.size(0) == x.size(0) &&
+                                        bags.size(1) == vocabulary_,
+                        "mlp: expected bags of words (", x.size(0), ", ", vocabulary_, "), got ",
+                        bags.defined() ? bags.shape().str() : std::string("none"));
+        return (*net)(concat({reshape(x, {x.size(0), -1}), bags}, 1));
+    }
+    std::shared_ptr<nn::Sequential> net;
+
+private:
+    int64_t vocabulary_;
+};
+
 class Mlp final : public Architecture {
 public:
     Mlp(const plugin::Options& o, const plugin::Context&)
@@ -43,9 +77,13 @@ public:
         GANTRY_CHECK(is_g || norm_ != "batch",
                      "mlp: norm: batch is for generators; a discriminator takes norm: layer or none");
         const int64_t features = spec.data.sample_shape.numel();
+        const std::optional<std::vector<std::string>> vocabulary = datasets::find_vocabulary(spec.data);
+        const int64_t text = vocabulary ? static_cast<int64_t>(vocabulary->size()) : 0;
+        GANTRY_CHECK(text == 0 || spec.pack == 1, "mlp: text conditioning cannot be combined with pack ", spec.pack,
+                     " (a pack mixes captions); set pack: 1");
         auto net = std::make_shared<nn::Sequential>();
-        if (!is_g && spec.data.sample_shape.rank() > 1) net->push_back(std::make_shared<nn::Flatten>(1));
-        int64_t width = is_g ? spec.latent : spec.pack * features;
+        if (!is_g && text == 0 && spec.data.sample_shape.rank() > 1) net->push_back(std::make_shared<nn::Flatten>(1));
+        int64_t width = (is_g ? spec.latent : spec.pack * features) + text;
         for (int64_t h : hidden_) {
             const int64_t units = activation_ == "maxout" ? h * pieces_ : h;
             net->push_back(std::make_shared<nn::Linear>(
@@ -65,6 +103,7 @@ public:
             if (spec.data.sample_shape.rank() > 1)
                 net->push_back(std::make_shared<nn::Reshape>(spec.data.sample_shape.dims()));
         }
+        if (text > 0) return std::make_shared<TextConditioned>(net, text);
         return net;
     }
 
@@ -87,5 +126,5 @@ private:
 
 }  // namespace
 
-GANTRY_PLUGIN(architecture, "mlp", "1.0.0", "fully connected G or D (points or flattened images)",
+GANTRY_PLUGIN(architecture, "mlp", "1.0.0", "fully connected G or D (points or flattened images; a caption's bag of words joins the input)",
               kOptions, Mlp)

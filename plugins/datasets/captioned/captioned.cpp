@@ -9,9 +9,13 @@
 // ("a dark wide coat", "a coat that is dark and wide", ...), each its own sample.
 // With `tsv`, a user's file of `image-path<TAB>caption` lines instead (PNG images of one size).
 //
+// The measurement and the attribute words are the SDK's (gantry/datasets/attributes.hpp), shared
+// with the text metrics. `attributes: false` names the class only (a class-conditional baseline).
+//
 // The condition is the caption's bag of words over the fixed vocabulary (datasets/text.hpp),
 // which info() declares; the class is the label. The thresholds are the training split's, so
 // the test split is described on the same scale; they are in the metadata for the metrics.
+#include <gantry/datasets/attributes.hpp>
 #include <gantry/datasets/condition.hpp>
 #include <gantry/datasets/idx_source.hpp>
 #include <gantry/datasets/text.hpp>
@@ -36,7 +40,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 constexpr auto kOptions = datasets::join_options(
     datasets::kIdxSourceOptions,
-    std::array<plugin::OptionSpec, 4>{{
+    std::array<plugin::OptionSpec, 5>{{
         {"tsv", plugin::OptionType::path, "", kNaN, kNaN, nullptr,
          "a file of `image-path<TAB>caption` lines to read instead (paths relative to the file; PNG images of one size)"},
         {"phrasings", plugin::OptionType::integer, "3", 1, 4, nullptr,
@@ -44,40 +48,15 @@ constexpr auto kOptions = datasets::join_options(
         {"max_words", plugin::OptionType::integer, "16", 1, 1000, nullptr,
          "the longest caption allowed (a longer one in a tsv is an error naming its line)"},
         {"limit", plugin::OptionType::integer, "0", 0, 1e9, nullptr, "use only the first N images; 0 = all"},
+        {"attributes", plugin::OptionType::boolean, "true", kNaN, kNaN, nullptr,
+         "false: generated captions name the class only (\"a coat\"), for a class-conditional baseline on the "
+         "same images and vocabulary"},
     }});
 
 constexpr int kClasses = 10;
 /// Fashion-MNIST's classes as a caption names them (Xiao et al. 2017).
 const std::array<const char*, kClasses> kNouns = {"t-shirt", "trousers", "pullover", "dress", "coat",
                                                   "sandal",  "shirt",    "sneaker",  "bag",   "ankle boot"};
-/// Classes whose length is worth a word: trousers, dress, coat.
-bool has_length(int64_t c) { return c == 1 || c == 3 || c == 4; }
-
-/// A pixel is ink above this byte value (the background is 0).
-constexpr uint8_t kInk = 25;
-
-/// What a caption can say about an image, measured on its pixels.
-struct Measure {
-    double brightness = 0;  ///< mean of the ink pixels, [0, 1]
-    double width = 0;       ///< columns of the ink's bounding box
-    double height = 0;      ///< rows of the ink's bounding box
-};
-
-Measure measure(const uint8_t* image, int64_t h, int64_t w) {
-    int64_t ink = 0, total = 0, x0 = w, x1 = -1, y0 = h, y1 = -1;
-    for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-            const uint8_t v = image[y * w + x];
-            if (v <= kInk) continue;
-            ++ink;
-            total += v;
-            x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
-        }
-    if (ink == 0) return {};
-    return {static_cast<double>(total) / static_cast<double>(ink) / 255.0, static_cast<double>(x1 - x0 + 1),
-            static_cast<double>(y1 - y0 + 1)};
-}
-
 /// The value a fraction q of the way through `values` (sorted in place; nearest rank).
 double quantile(std::vector<double>& values, double q) {
     std::sort(values.begin(), values.end());
@@ -85,15 +64,17 @@ double quantile(std::vector<double>& values, double q) {
     return values[at];
 }
 
+using datasets::ItemMeasure;
+
 /// Per class: the tertiles of brightness, width and height, {b1, b2, w1, w2, h1, h2}.
-using Thresholds = std::array<std::array<double, 6>, kClasses>;
+using Thresholds = std::array<datasets::ItemThresholds, kClasses>;
 
 Thresholds tertiles(const datasets::IdxSource& images) {
     const int64_t h = images.height, w = images.width;
     std::array<std::array<std::vector<double>, 3>, kClasses> by_class;
     const std::vector<uint8_t>& labels = images.labels;
     for (size_t i = 0; i < labels.size(); ++i) {
-        const Measure m = measure(images.pixels.data() + static_cast<int64_t>(i) * h * w, h, w);
+        const ItemMeasure m = datasets::measure_item(images.pixels.data() + static_cast<int64_t>(i) * h * w, h, w);
         auto& c = by_class[labels[i]];
         c[0].push_back(m.brightness), c[1].push_back(m.width), c[2].push_back(m.height);
     }
@@ -109,14 +90,10 @@ Thresholds tertiles(const datasets::IdxSource& images) {
 }
 
 /// The words of caption `phrasing` for an image of class `c` with measure `m`.
-std::string caption(int64_t c, const Measure& m, const std::array<double, 6>& t, int64_t phrasing) {
-    std::vector<std::string> attributes;
-    if (m.brightness <= t[0]) attributes.push_back("dark");
-    if (m.brightness >= t[1]) attributes.push_back("light");
-    if (has_length(c) && m.height <= t[4]) attributes.push_back("short");
-    if (has_length(c) && m.height >= t[5]) attributes.push_back("long");
-    if (m.width <= t[2]) attributes.push_back("narrow");
-    if (m.width >= t[3]) attributes.push_back("wide");
+std::string caption(int64_t c, const ItemMeasure& m, const datasets::ItemThresholds& t, int64_t phrasing,
+                    bool with_attributes) {
+    const std::vector<std::string> attributes =
+        with_attributes ? datasets::item_attribute_words(m, c, t) : std::vector<std::string>{};
     const std::string noun = kNouns[static_cast<size_t>(c)];
     const bool plural = c == 1;
     const std::string article = plural ? "a pair of" : "a";
@@ -166,7 +143,7 @@ public:
         datasets::set_condition_shape(info, Shape{static_cast<int64_t>(vocabulary_.size())});
         datasets::set_vocabulary(info, vocabulary_);
         if (!labels_.empty()) {
-            std::vector<double>& t = info.metadata["captioned.thresholds"];
+            std::vector<double>& t = info.metadata[datasets::kItemThresholds];
             for (const auto& row : thresholds_) t.insert(t.end(), row.begin(), row.end());
         }
         return info;
@@ -229,11 +206,12 @@ private:
 
         channels_ = 1, height_ = source.height, width_ = source.width;
         const int64_t phrasings = o.get_int("phrasings");
+        const bool with_attributes = o.get_bool("attributes");
         for (int64_t i = 0; i < source.count; ++i) {
             const int64_t c = source.labels[static_cast<size_t>(i)];
-            const Measure m = measure(source.pixels.data() + i * height_ * width_, height_, width_);
+            const ItemMeasure m = datasets::measure_item(source.pixels.data() + i * height_ * width_, height_, width_);
             for (int64_t p = 0; p < phrasings; ++p) {
-                captions_.push_back(caption(c, m, thresholds_[static_cast<size_t>(c)], p));
+                captions_.push_back(caption(c, m, thresholds_[static_cast<size_t>(c)], p, with_attributes));
                 image_index_.push_back(i);
             }
         }
@@ -242,6 +220,7 @@ private:
         vocabulary_ = generated_vocabulary();
         std::ostringstream id;
         id << "captioned:" << source.identity << ":phrasings=" << phrasings << ":thresholds=" << reference;
+        if (!with_attributes) id << ":class-only";
         identity_ = id.str();
     }
 
