@@ -25,7 +25,7 @@ const fs::path kSdk = kRoot / "framework" / "include";
 
 /// framework/src/<folder> -> the other folders of framework/src it may include from. Every
 /// folder may include the SDK (include/gantry/) and its own headers. "." is src/ itself
-/// (suggest.hpp, shared by the plugin host and the config checker).
+/// (suggest.hpp, shared by the plugin host and the config checker; metric_direction.hpp, by the config checker and the report).
 const std::map<std::string, std::set<std::string>> kMayInclude = {
     {"kernels", {}},
     {"io", {}},

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "eval/metric_direction.hpp"
+#include "metric_direction.hpp"
 #include "io/json.hpp"
 #include "support/files.hpp"
 
@@ -79,7 +79,7 @@ std::vector<double> final_values(const fs::path& dir, const std::string& metric)
 /// Each run's best value of `metric` over the evaluations of its eval.jsonl (lower or higher by
 /// the metric's direction), in the order of final_values.
 std::vector<double> best_values(const fs::path& dir, const std::string& metric) {
-    const bool lower = gantry::eval::better_direction(metric) == gantry::eval::Better::lower;
+    const bool lower = gantry::better_direction(metric) == gantry::Better::lower;
     std::vector<double> out;
     for (const fs::path& run : run_dirs(dir)) {
         INFO(run.string());

@@ -3,10 +3,10 @@
 // stop_when's plateau rule takes its default mode from it.
 #include <catch2/catch.hpp>
 
-#include "eval/metric_direction.hpp"
+#include "metric_direction.hpp"
 
-using gantry::eval::Better;
-using gantry::eval::better_direction;
+using gantry::Better;
+using gantry::better_direction;
 
 TEST_CASE("metric direction: distances are lower-is-better and scores higher-is-better", "[sweep][report]") {
     for (const char* lower : {"kl_modes", "fd", "kid", "wasserstein_distance", "count_tv", "count_impossible"}) {

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "config/document.hpp"
-#include "eval/metric_direction.hpp"
+#include "metric_direction.hpp"
 #include "suggest.hpp"
 #include "keys.hpp"
 #include "plugin_options.hpp"
@@ -465,16 +465,16 @@ private:
             d_.add(mode->mark, "evaluate.stop_when.mode", "mode goes with min_delta (the plateau rule)",
                    "drop mode, or use min_delta instead of a bound");
         } else if (delta && !stop.metric.empty()) {
-            const eval::Better better = eval::better_direction(stop.metric);
+            const Better better = better_direction(stop.metric);
             if (!direction.empty()) {
                 stop.minimize = direction == "min";
-            } else if (better == eval::Better::neither) {
+            } else if (better == Better::neither) {
                 d_.add(delta->mark, "evaluate.stop_when.mode",
                        "'" + stop.metric + "' is best when closest to the real data's value: say which way "
                        "is an improvement",
                        "add mode: min or mode: max");
             } else {
-                stop.minimize = better == eval::Better::lower;
+                stop.minimize = better == Better::lower;
             }
         }
         s.integer("patience", stop.patience, at_least(1));

@@ -17,7 +17,7 @@
 #include "html.hpp"
 #include "plots.hpp"
 #include "runs.hpp"
-#include "eval/metric_direction.hpp"
+#include "metric_direction.hpp"
 #include "suggest.hpp"
 
 namespace gantry::report {
@@ -64,13 +64,13 @@ std::string fmt(double v) {
 /// The run's value of a metric under the selection rule; NaN when it never evaluated it. A metric
 /// with no better direction (count_mean, sharpness) has no best iteration: its final value.
 double selected(const RunData& run, const std::string& metric, bool best) {
-    const eval::Better better = eval::better_direction(metric);
+    const Better better = better_direction(metric);
     double out = NAN;
     for (const detail::Row& row : run.evals) {
         auto it = row.values.find(metric);
         if (it == row.values.end()) continue;
-        if (!best || better == eval::Better::neither || std::isnan(out) ||
-            (better == eval::Better::lower ? it->second < out : it->second > out))
+        if (!best || better == Better::neither || std::isnan(out) ||
+            (better == Better::lower ? it->second < out : it->second > out))
             out = it->second;
     }
     return out;
@@ -200,8 +200,8 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
     for (const std::string& g : c.grouping) page.paragraph(g);
 
     for (const std::string& metric : metrics) {
-        const eval::Better better = eval::better_direction(metric);
-        const bool lower = better == eval::Better::lower;
+        const Better better = better_direction(metric);
+        const bool lower = better == Better::lower;
         std::vector<Stats> conf_stats(n_conf);
         for (size_t k = 0; k < n_conf; ++k) {
             std::vector<double> v;
@@ -212,14 +212,14 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
         // The best mean; every configuration that reaches it exactly shares the ★. A metric that
         // is best when closest to the real data's value gets no ★: the report does not know it.
         double best_mean = NAN;
-        for (size_t k = 0; k < n_conf && better != eval::Better::neither; ++k)
+        for (size_t k = 0; k < n_conf && better != Better::neither; ++k)
             if (conf_stats[k].n > 0 && (std::isnan(best_mean) || (lower ? conf_stats[k].mean < best_mean
                                                                         : conf_stats[k].mean > best_mean)))
                 best_mean = conf_stats[k].mean;
         std::set<size_t> winners;
         for (size_t k = 0; k < n_conf; ++k)
             if (conf_stats[k].n > 0 && conf_stats[k].mean == best_mean) winners.insert(k);
-        page.heading(metric + (better == eval::Better::neither ? " (closest to the real data's value is best)"
+        page.heading(metric + (better == Better::neither ? " (closest to the real data's value is best)"
                                : lower                         ? " (lower is better)"
                                                                : " (higher is better)"));
         std::vector<std::vector<std::string>> rows;
@@ -254,7 +254,7 @@ ReportFiles write_report(const std::string& dir_text, const ReportOptions& optio
                                    "iteration", metric, {}};
             for (size_t k = 0; k < n_conf; ++k) curve.series.push_back(over_seeds(by_conf[k], metric, true, c.configurations[k]));
             add_figure(curve.title, curve.name, detail::draw(plot_dir, curve));
-            if (c.random_search && better != eval::Better::neither) {
+            if (c.random_search && better != Better::neither) {
                 detail::LinePlot budget{"budget-" + safe_name(metric),
                                         "best " + metric + " vs number of configurations tried (random search)",
                                         "configurations tried", "best mean " + metric, {}, false};

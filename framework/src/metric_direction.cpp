@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "eval/metric_direction.hpp"
+#include "metric_direction.hpp"
 
 #include <array>
 #include <string_view>
 
-namespace gantry::eval {
+namespace gantry {
 
 Better better_direction(const std::string& metric) {
     static constexpr std::array<std::string_view, 5> kLower = {"kl_modes", "fd", "kid", "count_tv",
@@ -19,4 +19,4 @@ Better better_direction(const std::string& metric) {
     return metric.find("distance") != std::string::npos ? Better::lower : Better::higher;
 }
 
-}  // namespace gantry::eval
+}  // namespace gantry

@@ -4,7 +4,7 @@
 /// and evaluate.stop_when's plateau rule (min_delta) takes its default mode from it.
 #include <string>
 
-namespace gantry::eval {
+namespace gantry {
 
 enum class Better {
     higher,   ///< scores: modes, high_quality, precision, recall, psnr, ssim...
@@ -16,4 +16,4 @@ enum class Better {
 /// as higher-is-better unless it contains "distance".
 Better better_direction(const std::string& metric);
 
-}  // namespace gantry::eval
+}  // namespace gantry
