@@ -33,8 +33,10 @@ namespace gantry::plugin {
 ///   2.1  conditions: Dataset::condition and ::baseline, NetworkSpec::condition, the steps'
 ///        condition and target, Loss::needs_pairs, MetricContext::condition and ::target
 ///        (appended fields and virtuals, called only on 2.1 plugins: 2.0 plugins keep loading)
+///   2.2  GeneratorStep::generator: G on other contexts, for a loss (appended; 2.0 and 2.1
+///        plugins never read it, and a 2.2 plugin is refused by an older host)
 constexpr uint32_t kApiMajor = 2;
-constexpr uint32_t kApiMinor = 1;
+constexpr uint32_t kApiMinor = 2;
 constexpr uint32_t kDescriptorMagic = 0x4C505447;  // "GTPL"
 #define GANTRY_SDK_VERSION "0.1.0"
 
