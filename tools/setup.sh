@@ -54,6 +54,7 @@ packages=(
   libboost-dev libboost-filesystem-dev             # Boost.DLL (plugins) and its filesystem
   catch2                                           # the test framework (v2)
   libpng-dev zlib1g-dev                            # sample grids, .gz datasets
+  libgif-dev                                       # animated roll-outs (gantry sample --rollout)
   libcli11-dev nlohmann-json3-dev                  # the CLI, JSON outputs
   dataset-fashion-mnist                            # the image dataset the examples train on
   libeigen3-dev                                    # symmetric eigensolver (Frechet distance)

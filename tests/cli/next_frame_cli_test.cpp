@@ -14,6 +14,7 @@
 #include "gantry/io/png.hpp"
 #include "io/json.hpp"
 #include "support/files.hpp"
+#include "support/gif_reader.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -57,12 +58,37 @@ TEST_CASE("next-frame cli: a tiny run trains and rolls out with each step scored
     REQUIRE(rolled.exit_code == 0);
     const fs::path strip = run / "samples" / "rollout-000000004.png";
     const fs::path steps = run / "samples" / "rollout-000000004.jsonl";
-    CHECK_THAT(rolled.output, Contains(strip.string()) && Contains(steps.string()));
+    const fs::path film = run / "samples" / "rollout-000000004.gif";
+    CHECK_THAT(rolled.output, Contains(strip.string()) && Contains(steps.string()) && Contains(film.string()));
 
     // 6 sequences shown as 12 rows (predicted, then true) of 2 context + 3 predicted frames.
     const gantry::io::Image image = gantry::io::read_png_image(strip);
     CHECK(image.width == 5 * 32 + 6 * 2);
     CHECK(image.height == 12 * 32 + 13 * 2);
+
+    // The film: one frame per time step (2 context + 3 predicted), the 6 sequences side by side,
+    // predicted over true. Each of its cells is the strip's cell of that sequence and time.
+    const auto gif = gantry::testing::decode_gif(gantry::testing::slurp(film));
+    CHECK(gif.loops_forever);
+    CHECK(gif.width == 6 * 32 + 7 * 2);
+    CHECK(gif.height == 2 * 32 + 3 * 2);
+    REQUIRE(gif.frames_rgb.size() == 5);
+    auto strip_cell = [&](int row, int column, int x, int y) {
+        return image.pixels[static_cast<size_t>((2 + row * 34 + y) * image.width + 2 + column * 34 + x)];
+    };
+    auto film_cell = [&](size_t t, int row, int column, int x, int y) {
+        return gif.frames_rgb[t][3 * static_cast<size_t>((2 + row * 34 + y) * gif.width + 2 + column * 34 + x)];
+    };
+    size_t differing = 0;
+    for (int sequence : {0, 5})
+        for (size_t t = 0; t < 5; ++t)
+            for (int y = 0; y < 32; ++y)
+                for (int x = 0; x < 32; ++x) {
+                    differing += film_cell(t, 0, sequence, x, y) != strip_cell(2 * sequence, static_cast<int>(t), x, y);
+                    if (t >= 2)  // the truth's row (the strip leaves its context black)
+                        differing += film_cell(t, 1, sequence, x, y) != strip_cell(2 * sequence + 1, static_cast<int>(t), x, y);
+                }
+    CHECK(differing == 0);
 
     const std::vector<std::string> rows = lines_of(gantry::testing::slurp(steps));
     REQUIRE(rows.size() == 3);

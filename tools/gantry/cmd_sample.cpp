@@ -76,6 +76,7 @@ GANTRY_COMMAND("sample", "draw from a run's newest checkpoint (EMA generator whe
                        for (const std::string& warning : result.warnings)
                            std::fprintf(stderr, "gantry sample: warning: %s\n", warning.c_str());
                        std::printf("%s\n", result.file.c_str());
+                       if (!result.film_file.empty()) std::printf("%s\n", result.film_file.c_str());
                        if (!result.metrics_file.empty()) std::printf("%s\n", result.metrics_file.c_str());
                        return 0;
                    };

@@ -81,29 +81,57 @@ std::vector<std::vector<MetricValue>> rollout_metrics(const Assembly& run, const
     return out;
 }
 
+namespace {
+
+/// The pixels of sequence r at time t (the context's frames first, then the steps) in the
+/// model's row (its predictions) or the truth's row; nullptr for the truth's context, which the
+/// strip leaves black (the model's row shows those frames).
+const float* cell(const Rollout& rollout, const datasets::SequenceLayout& layout, int64_t per, int64_t r,
+                  int64_t t, bool truth_row) {
+    if (t < layout.context)
+        return truth_row ? nullptr : rollout.start.condition.data() + (r * layout.context + t) * per;
+    const size_t k = static_cast<size_t>(t - layout.context);
+    return (truth_row ? rollout.truth[k] : rollout.predicted[k]).data() + r * per;
+}
+
+/// `cells` (N, sample...) filled from `at(i)` (black for nullptr), tiled `columns` wide.
+template <typename At>
+io::Image tiles(const Shape& sample, int64_t count, int64_t columns, At at) {
+    const int64_t per = sample.numel();
+    std::vector<int64_t> dims{count};
+    for (int64_t d : sample.dims()) dims.push_back(d);
+    Tensor cells = Tensor::full(Shape(dims), -1.f);
+    for (int64_t i = 0; i < count; ++i)
+        if (const float* pixels = at(i)) std::copy_n(pixels, per, cells.data() + i * per);
+    return io::image_grid(cells, static_cast<int>(columns));
+}
+
+}  // namespace
+
 io::Image rollout_strip(const Assembly& run, const Rollout& rollout, int64_t sequences) {
     const datasets::SequenceLayout layout = sequence_layout(run);
     const Shape& sample = run.data.sample_shape;
-    const int64_t per = sample.numel();
     const int64_t rows = std::min(sequences, rollout.start.target.size(0));
-    const int64_t steps = static_cast<int64_t>(rollout.predicted.size());
-    const int64_t columns = layout.context + steps;
-    std::vector<int64_t> dims{2 * rows * columns};
-    for (int64_t d : sample.dims()) dims.push_back(d);
-    Tensor cells = Tensor::full(Shape(dims), -1.f);  // black: the true row's context cells
-    for (int64_t r = 0; r < rows; ++r) {
-        float* top = cells.data() + 2 * r * columns * per;
-        float* bottom = top + columns * per;
-        const float* context = rollout.start.condition.data() + r * layout.context * per;
-        std::copy_n(context, layout.context * per, top);
-        for (int64_t k = 0; k < steps; ++k) {
-            std::copy_n(rollout.predicted[static_cast<size_t>(k)].data() + r * per, per,
-                        top + (layout.context + k) * per);
-            std::copy_n(rollout.truth[static_cast<size_t>(k)].data() + r * per, per,
-                        bottom + (layout.context + k) * per);
-        }
-    }
-    return io::image_grid(cells, static_cast<int>(columns));
+    const int64_t columns = layout.context + static_cast<int64_t>(rollout.predicted.size());
+    // Row 2r: sequence r's context and predictions; row 2r + 1: its true frames.
+    return tiles(sample, 2 * rows * columns, columns, [&](int64_t i) {
+        return cell(rollout, layout, sample.numel(), i / (2 * columns), i % columns, (i / columns) % 2 == 1);
+    });
+}
+
+std::vector<io::Image> rollout_film(const Assembly& run, const Rollout& rollout, int64_t sequences) {
+    const datasets::SequenceLayout layout = sequence_layout(run);
+    const Shape& sample = run.data.sample_shape;
+    const int64_t rows = std::min(sequences, rollout.start.target.size(0));
+    const int64_t frames = layout.context + static_cast<int64_t>(rollout.predicted.size());
+    std::vector<io::Image> film;
+    for (int64_t t = 0; t < frames; ++t)
+        // Top row: each sequence as the model sees it; bottom row: the truth (the context too).
+        film.push_back(tiles(sample, 2 * rows, rows, [&](int64_t i) {
+            const bool truth_row = i >= rows && t >= layout.context;
+            return cell(rollout, layout, sample.numel(), i % rows, t, truth_row);
+        }));
+    return film;
 }
 
 }  // namespace gantry::train

@@ -35,4 +35,8 @@ std::vector<std::vector<MetricValue>> rollout_metrics(const Assembly& run, const
 /// under them, the true frames (the context's cells left black).
 io::Image rollout_strip(const Assembly& run, const Rollout& rollout, int64_t sequences);
 
+/// The same as a film, one image per time step (the context's frames, then each step): the
+/// first `sequences` sequences side by side, the model's frames over the true ones.
+std::vector<io::Image> rollout_film(const Assembly& run, const Rollout& rollout, int64_t sequences);
+
 }  // namespace gantry::train

@@ -129,6 +129,7 @@ struct SampleRequest {
 struct SampleResult {
     std::string file;
     std::string metrics_file;  ///< --rollout: each step's metrics (.jsonl)
+    std::string film_file;     ///< --rollout: the strip as an animated GIF
     std::vector<std::string> warnings;
 };
 

@@ -14,6 +14,7 @@
 #include "io/atomic_file.hpp"
 #include "io/json.hpp"
 #include "io/checkpoint_dir.hpp"
+#include "io/gif.hpp"
 #include "io/image_grid.hpp"
 #include "gantry/io/png.hpp"
 #include "io/scatter.hpp"
@@ -201,14 +202,19 @@ bool uses_latent_tools(const SampleRequest& request) {
     return request.label || request.truncation || request.slerp || !request.from.empty() || !request.to.empty();
 }
 
-/// `gantry sample --rollout K`: the strip of the first 8 sequences and each step's metrics over
-/// all `count` of them, beside it.
+/// `gantry sample --rollout K`: the strip of the first 8 sequences, the same as an animated GIF
+/// (a frame every half second), and each step's metrics over all `count` of them, beside it.
+constexpr int kRolloutFrameCentiseconds = 50;
+
 SampleResult rollout_sample(const SampleRequest& request, const Assembly& run, const fs::path& out_png,
                             SampleResult result) {
     GANTRY_CHECK_AS(ConfigError, request.rollout <= 1000, "gantry sample: --rollout must be at most 1000, got ",
                     request.rollout);
     const Rollout rollout = roll_out(run, request.count, request.rollout);
     io::write_png(out_png, rollout_strip(run, rollout, 8));
+    fs::path gif = out_png;
+    gif.replace_extension(".gif");
+    io::write_gif(gif, rollout_film(run, rollout, 8), kRolloutFrameCentiseconds);
     const std::vector<std::vector<MetricValue>> steps =
         rollout_metrics(run, rollout, (fs::path(request.run_dir) / "cache").string());
     std::string lines;
@@ -223,6 +229,7 @@ SampleResult rollout_sample(const SampleRequest& request, const Assembly& run, c
     io::atomic_write(jsonl, lines);
     result.file = out_png.string();
     result.metrics_file = jsonl.string();
+    result.film_file = gif.string();
     return result;
 }
 
