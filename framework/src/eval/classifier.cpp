@@ -143,4 +143,18 @@ Tensor classifier_features(Classifier& classifier, const Tensor& x, Tensor* logi
     return concat(features, 0);
 }
 
+double classifier_accuracy(Classifier& classifier, const Tensor& x, const std::vector<int64_t>& labels) {
+    GANTRY_CHECK_AS(ShapeError, x.rank() >= 1 && static_cast<size_t>(x.size(0)) == labels.size(),
+                    "classifier_accuracy: ", labels.size(), " labels for images of shape ", x.shape());
+    Tensor logits;
+    classifier_features(classifier, x, &logits);
+    const int64_t n = logits.size(0), k = logits.size(1);
+    int64_t right = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float* row = logits.data() + i * k;
+        right += std::max_element(row, row + k) - row == labels[static_cast<size_t>(i)] ? 1 : 0;
+    }
+    return n == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(n);
+}
+
 }  // namespace gantry::eval

@@ -237,16 +237,9 @@ private:
                         "metric plugin 'paired_metrics': classifier_accuracy: the reference classifier takes 28x28 "
                         "grey images (N, 1, 28, 28), got ", x.shape());
         if (!classifier_) classifier_ = eval::load_classifier(weights_, expected_sha256_);
-        Tensor logits;
-        eval::classifier_features(*classifier_, x, &logits);
-        const int64_t n = logits.size(0), k = logits.size(1);
-        int64_t right = 0;
-        for (int64_t i = 0; i < n; ++i) {
-            const float* row = logits.data() + i * k;
-            const auto best = std::max_element(row, row + k) - row;
-            right += best == static_cast<int64_t>(std::lround(c.fake_labels.data()[i])) ? 1 : 0;
-        }
-        return static_cast<double>(right) / static_cast<double>(n);
+        std::vector<int64_t> labels(static_cast<size_t>(x.size(0)));
+        for (size_t i = 0; i < labels.size(); ++i) labels[i] = std::lround(c.fake_labels.data()[i]);
+        return eval::classifier_accuracy(*classifier_, x, labels);
     }
 
     const fs::path weights_;

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gantry/nn/layers.hpp"
 #include "gantry/nn/module.hpp"
@@ -86,5 +87,8 @@ std::shared_ptr<Classifier> load_classifier(const std::filesystem::path& path,
 /// eval mode without gradients, in slices of `chunk` samples to bound memory.
 Tensor classifier_features(Classifier& classifier, const Tensor& x, Tensor* logits = nullptr,
                            int64_t chunk = 500);
+
+/// The share of the images `x` whose top class is their `labels[i]` (one label per image).
+double classifier_accuracy(Classifier& classifier, const Tensor& x, const std::vector<int64_t>& labels);
 
 }  // namespace gantry::eval
