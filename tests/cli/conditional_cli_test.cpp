@@ -19,21 +19,16 @@
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using gantry::testing::only_run;
 
 namespace {
 
 gantry::testing::ProcessResult gantry_cli(const std::vector<std::string>& args) {
-    gantry::testing::GantryProcess p(args);
-    return p.finish(std::chrono::seconds(300));
+    return gantry::testing::run_gantry(args, {}, std::chrono::seconds(300));
 }
 
 /// SR x4 on 256 Fashion-MNIST images, 4 iterations: every part of a conditional run, in seconds.
 const std::string kTinySr = std::string(GANTRY_SOURCE_DIR) + "/tests/cli/data/tiny_sr.yaml";
-
-fs::path only_run(const fs::path& root) {
-    for (const auto& e : fs::directory_iterator(root / "tiny-sr")) return e.path();
-    return {};
-}
 
 }  // namespace
 
@@ -52,7 +47,7 @@ TEST_CASE("conditional cli: a tiny SR run trains - evaluates on held-out pairs -
     const auto l1 = gantry_cli(l1_args);
     INFO(l1.output);
     REQUIRE(l1.exit_code == 0);
-    const fs::path gan_run = only_run(tmp.path / "a"), l1_run = only_run(tmp.path / "b");
+    const fs::path gan_run = only_run(tmp.path / "a", "tiny-sr"), l1_run = only_run(tmp.path / "b", "tiny-sr");
 
     // The L1-only run never trains D: its log has no d/ terms, the GAN run's has.
     const std::string gan_metrics = gantry::testing::slurp(gan_run / "metrics.jsonl");

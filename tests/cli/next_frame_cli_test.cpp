@@ -20,21 +20,16 @@
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using gantry::testing::only_run;
 
 namespace {
 
 gantry::testing::ProcessResult gantry_cli(const std::vector<std::string>& args) {
-    gantry::testing::GantryProcess p(args);
-    return p.finish(std::chrono::seconds(300));
+    return gantry::testing::run_gantry(args, {}, std::chrono::seconds(300));
 }
 
 const std::string kTinyNextFrame = std::string(GANTRY_SOURCE_DIR) + "/tests/cli/data/tiny_next_frame.yaml";
 const std::string kTinySr = std::string(GANTRY_SOURCE_DIR) + "/tests/cli/data/tiny_sr.yaml";
-
-fs::path only_run(const fs::path& root, const std::string& experiment) {
-    for (const auto& e : fs::directory_iterator(root / experiment)) return e.path();
-    return {};
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;

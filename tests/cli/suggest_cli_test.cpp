@@ -14,8 +14,7 @@ using Catch::Contains;
 namespace {
 
 gantry::testing::ProcessResult gantry_cli(const std::vector<std::string>& args) {
-    gantry::testing::GantryProcess p(args);
-    return p.finish(std::chrono::seconds(60));
+    return gantry::testing::run_gantry(args, {}, std::chrono::seconds(60));
 }
 
 }  // namespace

@@ -25,4 +25,10 @@ inline std::vector<std::string> lines_of(const std::filesystem::path& path) {
     return out;
 }
 
+/// The first run directory under `out/experiment` (a test's fresh --out holds one); empty when none.
+inline std::filesystem::path only_run(const std::filesystem::path& out, const std::string& experiment) {
+    for (const auto& e : std::filesystem::directory_iterator(out / experiment)) return e.path();
+    return {};
+}
+
 }  // namespace gantry::testing

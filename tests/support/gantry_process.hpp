@@ -125,8 +125,9 @@ private:
     std::string output_;
 };
 
-inline ProcessResult run_gantry(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-    return GantryProcess(args, env).finish();
+inline ProcessResult run_gantry(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                                std::chrono::seconds limit = std::chrono::seconds(120)) {
+    return GantryProcess(args, env).finish(limit);
 }
 
 }  // namespace gantry::testing
