@@ -85,7 +85,7 @@ TrainClassifierResult train_classifier(const TrainClassifierRequest& request, co
                     "train-classifier: ", train.x.size(0), " training images are fewer than one batch of ",
                     request.batch, "; give a smaller --batch");
     for (const Batch* b : {&train, &test})
-        for (int64_t i = 0; i < b->labels.numel(); ++i) {
+        for (int64_t i = 0, n = b->labels.numel(); i < n; ++i) {
             const float label = b->labels.data()[i];
             GANTRY_CHECK_AS(DataError, label >= 0 && label < static_cast<float>(data.classes) &&
                                            label == static_cast<float>(static_cast<int64_t>(label)),

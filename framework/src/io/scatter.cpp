@@ -177,7 +177,7 @@ PlotRange scatter_range(const Tensor& real, const Tensor& modes) {
     for (const Tensor* t : {&real, &modes}) {
         if (!t->defined()) continue;
         const float* p = t->data();
-        for (int64_t i = 0; i < t->numel(); ++i)
+        for (int64_t i = 0, n = t->numel(); i < n; ++i)
             if (std::isfinite(p[i])) extent = std::max(extent, std::fabs(static_cast<double>(p[i])));
     }
     const double half = nice_ceil(extent > 0 ? extent * 1.1 : 1.0);

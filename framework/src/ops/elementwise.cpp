@@ -36,7 +36,7 @@ Tensor eltwise(const char* op, const Tensor& x, Eltwise alg, float alpha = 0.f,
 void check_domain(const char* op, const Tensor& x, bool strictly_positive) {
     if (!debug_checks()) return;
     const float* p = x.data();
-    for (int64_t i = 0; i < x.numel(); ++i) {
+    for (int64_t i = 0, n = x.numel(); i < n; ++i) {
         const bool bad = strictly_positive ? !(p[i] > 0.f) : !(p[i] >= 0.f);
         GANTRY_CHECK_AS(DomainError, !bad, op, ": input of shape ", x.shape(), " has ", p[i],
                         " at flat index ", i, "; expected ",
@@ -154,7 +154,7 @@ Tensor sign(const Tensor& x) {
     Tensor y = Tensor::empty(x.shape());
     const float* src = x.data();
     float* dst = y.data();
-    for (int64_t i = 0; i < x.numel(); ++i)
+    for (int64_t i = 0, n = x.numel(); i < n; ++i)
         dst[i] = static_cast<float>((src[i] > 0.f) - (src[i] < 0.f));
     return y;  // piecewise constant: no gradient to record
 }

@@ -21,7 +21,7 @@ std::vector<int64_t> label_indices(const char* op, const Tensor& labels, int64_t
     expect_defined(labels, op, "labels");
     expect_shape(labels.rank() == 1, op, "labels must be (N)", labels);
     std::vector<int64_t> rows(static_cast<size_t>(labels.numel()));
-    for (int64_t i = 0; i < labels.numel(); ++i) {
+    for (int64_t i = 0, n = labels.numel(); i < n; ++i) {
         const float v = labels.data()[i];
         GANTRY_CHECK_AS(ShapeError, std::isfinite(v) && std::floor(v) == v, op, ": label ", v,
                         " at index ", i, " is not an integer");
@@ -176,7 +176,7 @@ Tensor dropout(const Tensor& x, float p, bool training, Rng& rng) {
     // Inverted dropout: scaling the kept elements at training time makes eval the identity.
     Tensor mask = rng.bernoulli(x.shape(), 1.f - p);
     const float keep_scale = 1.f / (1.f - p);
-    for (int64_t i = 0; i < mask.numel(); ++i) mask.data()[i] *= keep_scale;
+    for (int64_t i = 0, n = mask.numel(); i < n; ++i) mask.data()[i] *= keep_scale;
     return x * mask;  // mul's rule makes dropout differentiable to any order
 }
 

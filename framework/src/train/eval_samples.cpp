@@ -79,7 +79,7 @@ Tensor read_npy_samples(const fs::path& path, const DataInfo& data, std::string*
                                 "are nearly black (from [0, 1] save x * 255)");
         // The inverse of sample's 127.5 x + 127.5, in double: within a rounding of the generator's values.
         Tensor scaled = Tensor::empty(x.shape());
-        for (int64_t i = 0; i < x.numel(); ++i)
+        for (int64_t i = 0, n = x.numel(); i < n; ++i)
             scaled.data()[i] = static_cast<float>((static_cast<double>(x.data()[i]) - 127.5) / 127.5);
         x = scaled;
     }

@@ -138,7 +138,7 @@ void interpolate_into(float* out, const float* a, const float* b, int64_t latent
 /// Standard normal noise with every component of magnitude above `t` drawn again.
 Tensor truncated_normal(Rng& rng, const Shape& shape, double t) {
     Tensor z = rng.normal(shape);
-    for (int64_t i = 0; i < z.numel(); ++i)
+    for (int64_t i = 0, n = z.numel(); i < n; ++i)
         while (std::fabs(z.data()[i]) > t) z.data()[i] = rng.normal({1}).data()[0];
     return z;
 }

@@ -39,7 +39,7 @@ double grad_norm(const std::vector<Tensor>& params) {
         const Tensor g = p.grad();
         if (!g.defined()) continue;
         const float* v = g.data();
-        for (int64_t i = 0; i < g.numel(); ++i) total += static_cast<double>(v[i]) * v[i];
+        for (int64_t i = 0, n = g.numel(); i < n; ++i) total += static_cast<double>(v[i]) * v[i];
     }
     return std::sqrt(total);
 }
@@ -50,7 +50,7 @@ void check_stepped_weights(const std::vector<Tensor>& params, int64_t iteration,
                            size_t step_index, const char* network) {
     for (size_t p = 0; p < params.size(); ++p) {
         const float* v = params[p].data();
-        for (int64_t i = 0; i < params[p].numel(); ++i)
+        for (int64_t i = 0, n = params[p].numel(); i < n; ++i)
             GANTRY_CHECK_AS(DivergenceError, std::isfinite(v[i]), "training diverged at iteration ",
                             iteration + 1, ", step ", step_index + 1, " (train: ", network,
                             "): parameter ", p, " holds ", v[i], " at flat index ", i,
@@ -339,7 +339,7 @@ void Trainer::update_ema() {
         if (follow || !ema_parameter_names_.count(name)) {
             std::copy_n(src, value.numel(), dst);
         } else {
-            for (int64_t i = 0; i < value.numel(); ++i) dst[i] = decay * dst[i] + (1.f - decay) * src[i];
+            for (int64_t i = 0, n = value.numel(); i < n; ++i) dst[i] = decay * dst[i] + (1.f - decay) * src[i];
         }
     }
 }
@@ -386,7 +386,7 @@ void Trainer::check_weights_finite() const {
     auto check = [](const nn::Module& m, const char* which) {
         for (const auto& [name, t] : m.state_dict()) {
             const float* v = t.data();
-            for (int64_t i = 0; i < t.numel(); ++i)
+            for (int64_t i = 0, n = t.numel(); i < n; ++i)
                 GANTRY_CHECK_AS(DivergenceError, std::isfinite(v[i]), "training diverged: ", which,
                                 " weight '", name, "' holds ", v[i], " at flat index ", i);
         }

@@ -30,7 +30,7 @@ public:
     void constrain_discriminator(nn::Module& critic) override {
         for (Tensor p : critic.parameters()) {
             float* v = p.data();
-            for (int64_t i = 0; i < p.numel(); ++i) v[i] = std::clamp(v[i], -clip_, clip_);
+            for (int64_t i = 0, n = p.numel(); i < n; ++i) v[i] = std::clamp(v[i], -clip_, clip_);
         }
     }
 
