@@ -46,6 +46,9 @@ std::string to_yaml(const ExperimentSpec& spec, Spelling spelling) {
     out << "experiment: " << quote(spec.experiment) << "\n";
     out << "seed: " << spec.seed << "\n";
     out << "threads: " << spec.threads << "\n";
+    // Only bf16 is written: every experiment written before the key existed (all fp32) keeps its
+    // bytes and its hash.
+    if (spec.precision != Precision::fp32) out << "precision: " << to_string(spec.precision) << "\n";
     out << "plugins: [";
     for (size_t i = 0; i < spec.plugins.size(); ++i)
         out << (i ? ", " : "") << quote(spec.plugins[i]);

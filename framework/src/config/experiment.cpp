@@ -47,6 +47,7 @@ public:
         if (const Node* n = top.take("seed"))
             if (auto v = detail::read_unsigned(*n, "seed", d_)) spec.seed = *v;
         top.integer("threads", spec.threads, Range{0, 4096, false, false});
+        read_precision(top, spec);
         top.know("include");  // resolved before the schema sees the tree
         read_plugin_dirs(top, spec);
         catalog_ = provider_ ? provider_(spec.plugins) : nullptr;
@@ -107,6 +108,17 @@ private:
                    "the name becomes a directory under the output root");
         else
             spec.experiment = *name;
+    }
+
+    void read_precision(Section& top, ExperimentSpec& spec) {
+        const Node* n = top.take("precision");
+        if (!n) return;
+        // Whether this CPU runs bf16 is asked when the run is assembled (train::assemble): a
+        // bf16 run's experiment.yaml must still open for sampling on any machine.
+        if (auto v = detail::read_string(*n, "precision", d_, {"fp32", "bf16"})) {
+            spec.precision = *v == "bf16" ? Precision::bf16 : Precision::fp32;
+            spec.precision_mark = n->mark;
+        }
     }
 
     void read_plugin_dirs(Section& top, ExperimentSpec& spec) {

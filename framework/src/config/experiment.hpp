@@ -25,6 +25,7 @@
 #include "gantry/optim/sgd.hpp"
 #include "plugin/catalog.hpp"
 #include "gantry/plugin/options.hpp"
+#include "kernels/precision.hpp"
 #include "trainer/schedule.hpp"
 
 namespace gantry::config {
@@ -139,6 +140,12 @@ struct ExperimentSpec {
     uint64_t seed = 0;
     /// 0 = all cores.
     int64_t threads = 0;
+    /// The arithmetic of convolutions and matmuls in training iterations (docs/performance.md).
+    /// Written in the resolved experiment only when bf16: files without it keep their hash.
+    Precision precision = Precision::fp32;
+    /// Where `precision` was set (file:line:col, or the --set text), for the message of a CPU
+    /// without bf16; empty when the default applies.
+    Mark precision_mark;
     /// Plugin directories, absolute.
     std::vector<std::string> plugins;
     PluginSection data;

@@ -8,6 +8,8 @@
 
 #include "gantry/threads.hpp"
 #include "kernels/context.hpp"
+#include "kernels/edge.hpp"
+#include "kernels/precision.hpp"
 
 namespace gantry::kernels {
 
@@ -62,10 +64,15 @@ DnnlGeometry dnnl_geometry(const ConvGeometry& g) {
     return d;
 }
 
-md any_desc(const dnnl::memory::dims& dims) { return md(dims, dt::f32, tag::any); }
-md x_dims_any(const ConvGeometry& g) { return any_desc({g.n, g.c_in, g.h, g.w}); }
-md y_dims_any(const ConvGeometry& g) { return any_desc({g.n, g.c_out, g.ho, g.wo}); }
-md w_dims_any(const ConvGeometry& g) { return any_desc({g.c_out, g.c_in, g.kh, g.kw}); }
+// In bf16 a primitive reads its operands (src, weights, diff_dst) as bfloat16 and accumulates
+// and writes its results (dst, diff_src, diff_weights, the bias and its gradient) in f32, so the
+// tensors Gantry keeps stay f32 and only the inner copies the edges make are bf16.
+dt operand_type(Precision p) { return p == Precision::bf16 ? dt::bf16 : dt::f32; }
+
+md any_desc(const dnnl::memory::dims& dims, dt type) { return md(dims, type, tag::any); }
+md x_dims_any(const ConvGeometry& g, dt type) { return any_desc({g.n, g.c_in, g.h, g.w}, type); }
+md y_dims_any(const ConvGeometry& g, dt type) { return any_desc({g.n, g.c_out, g.ho, g.wo}, type); }
+md w_dims_any(const ConvGeometry& g, dt type) { return any_desc({g.c_out, g.c_in, g.kh, g.kw}, type); }
 md x_plain(const ConvGeometry& g) { return md({g.n, g.c_in, g.h, g.w}, dt::f32, tag::nchw); }
 md y_plain(const ConvGeometry& g) { return md({g.n, g.c_out, g.ho, g.wo}, dt::f32, tag::nchw); }
 md w_plain(const ConvGeometry& g) { return md({g.c_out, g.c_in, g.kh, g.kw}, dt::f32, tag::oihw); }
@@ -75,7 +82,7 @@ md bias_plain(int64_t c) { return md({c}, dt::f32, tag::a); }
 // blocked layout `any` picks pads them to a 16-lane block and its jit kernel is 2.5x (3 channels)
 // to 5x (1 channel) slower than the gemm kernel oneDNN uses on plain NCHW (DCGAN's RGB output
 // layer, measured at batch 64); from 8 channels up the two are even.
-md image_side_desc(const ConvGeometry& g) { return g.c_in < 8 ? x_plain(g) : x_dims_any(g); }
+md image_side_desc(const ConvGeometry& g) { return g.c_in < 8 ? x_plain(g) : x_dims_any(g, dt::f32); }
 
 dnnl::primitive_attr user_scratchpad() {
     // The scratchpad lives in the cache entry, so executing allocates nothing.
@@ -84,52 +91,16 @@ dnnl::primitive_attr user_scratchpad() {
     return attr;
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool with_bias) {
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool with_bias, Precision p) {
     const DnnlGeometry d = dnnl_geometry(g);
+    const dt op = operand_type(p);
     // forward_training, so that the layouts agree with the backward primitives it hints.
     const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, x_dims_any(g),
-        w_dims_any(g), with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g), d.strides, d.dilates,
-        d.pad_l, d.pad_r);
+        dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, x_dims_any(g, op),
+        w_dims_any(g, op), with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g, dt::f32), d.strides,
+        d.dilates, d.pad_l, d.pad_r);
     return {desc, user_scratchpad(), engine()};
 }
-
-// ---- one tensor crossing between Gantry's plain layout and the primitive's -----------------
-
-// `user` wraps the caller's buffer (rebound per call); `inner` is the primitive's layout, a
-// buffer owned by the entry when the two differ, else the same memory as `user`.
-struct Edge {
-    dnnl::memory user, inner;
-    dnnl::reorder reorder;  // user -> inner for an input, inner -> user for an output
-    std::unordered_map<int, dnnl::memory> reorder_args;
-    bool reordered = false;
-
-    static Edge make(const md& user_md, const md& prim_md, bool is_input) {
-        Edge e;
-        e.user = dnnl::memory(user_md, engine(), nullptr);
-        e.reordered = user_md != prim_md;
-        if (!e.reordered) {
-            e.inner = e.user;
-            return e;
-        }
-        e.inner = dnnl::memory(prim_md, engine());
-        const dnnl::memory& from = is_input ? e.user : e.inner;
-        const dnnl::memory& to = is_input ? e.inner : e.user;
-        e.reorder = dnnl::reorder(from, to);
-        e.reorder_args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-        return e;
-    }
-    /// Binds the caller's input and brings it into the primitive's layout.
-    void bind_input(const float* data) {
-        user.set_data_handle(const_cast<float*>(data));
-        if (reordered) reorder.execute(stream(), reorder_args);
-    }
-    void bind_output(float* data) { user.set_data_handle(data); }
-    /// Brings the primitive's output back to the caller's plain buffer.
-    void finish_output() {
-        if (reordered) reorder.execute(stream(), reorder_args);
-    }
-};
 
 // What every cached entry holds besides its primitive and its edges.
 struct EntryBase {
@@ -164,8 +135,8 @@ struct ForwardEntry : EntryBase {
     dnnl::memory bias;
 };
 
-ForwardEntry make_forward(const ConvGeometry& g, bool with_bias) {
-    const auto pd = forward_pd(g, with_bias);
+ForwardEntry make_forward(const ConvGeometry& g, bool with_bias, Precision p) {
+    const auto pd = forward_pd(g, with_bias, p);
     ForwardEntry e;
     e.prim = dnnl::convolution_forward(pd);
     e.x = Edge::make(x_plain(g), pd.src_desc(), true);
@@ -187,14 +158,15 @@ struct BackwardDataEntry : EntryBase {
     Edge dy, w, dx;
 };
 
-BackwardDataEntry make_backward_data(const ConvGeometry& g) {
+BackwardDataEntry make_backward_data(const ConvGeometry& g, Precision p) {
     const DnnlGeometry d = dnnl_geometry(g);
+    const dt op = operand_type(p);
     const dnnl::convolution_backward_data::desc desc(
-        dnnl::algorithm::convolution_direct, image_side_desc(g), w_dims_any(g), y_dims_any(g),
+        dnnl::algorithm::convolution_direct, image_side_desc(g), w_dims_any(g, op), y_dims_any(g, op),
         d.strides, d.dilates, d.pad_l, d.pad_r);
     // Backward primitives are chosen with the forward one as a hint (oneDNN's training flow).
     const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(), engine(),
-                                                             forward_pd(g, false));
+                                                             forward_pd(g, false, p));
     BackwardDataEntry e;
     e.prim = dnnl::convolution_backward_data(pd);
     e.dy = Edge::make(y_plain(g), pd.diff_dst_desc(), true);
@@ -215,14 +187,15 @@ struct BackwardWeightsEntry : EntryBase {
     dnnl::memory dbias;
 };
 
-BackwardWeightsEntry make_backward_weights(const ConvGeometry& g, bool with_bias) {
+BackwardWeightsEntry make_backward_weights(const ConvGeometry& g, bool with_bias, Precision p) {
     const DnnlGeometry d = dnnl_geometry(g);
+    const dt op = operand_type(p);
     const dnnl::convolution_backward_weights::desc desc(
-        dnnl::algorithm::convolution_direct, x_dims_any(g), w_dims_any(g),
-        with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g), d.strides, d.dilates, d.pad_l,
+        dnnl::algorithm::convolution_direct, x_dims_any(g, op), w_dims_any(g, dt::f32),
+        with_bias ? bias_plain(g.c_out) : md(), y_dims_any(g, op), d.strides, d.dilates, d.pad_l,
         d.pad_r);
     const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(), engine(),
-                                                                forward_pd(g, with_bias));
+                                                                forward_pd(g, with_bias, p));
     BackwardWeightsEntry e;
     e.prim = dnnl::convolution_backward_weights(pd);
     e.dy = Edge::make(y_plain(g), pd.diff_dst_desc(), true);
@@ -247,15 +220,16 @@ struct TransposeEntry : EntryBase {
     dnnl::memory bias;
 };
 
-TransposeEntry make_transpose(const ConvGeometry& g, bool with_bias) {
+TransposeEntry make_transpose(const ConvGeometry& g, bool with_bias, Precision p) {
     const DnnlGeometry d = dnnl_geometry(g);
+    const dt op = operand_type(p);
     // The deconvolution reads g backwards: its source is g's output side, its destination g's
     // input side, its weights (out = c_in, in = c_out), stored as Gantry's (c_out, c_in, kh, kw),
     // which is oneDNN's iohw. oneDNN runs it as backward-data plus the bias.
     const md w_user({g.c_in, g.c_out, g.kh, g.kw}, dt::f32, tag::iohw);
     const dnnl::deconvolution_forward::desc desc(
-        dnnl::prop_kind::forward_training, dnnl::algorithm::deconvolution_direct, y_dims_any(g),
-        any_desc({g.c_in, g.c_out, g.kh, g.kw}), with_bias ? bias_plain(g.c_in) : md(),
+        dnnl::prop_kind::forward_training, dnnl::algorithm::deconvolution_direct, y_dims_any(g, op),
+        any_desc({g.c_in, g.c_out, g.kh, g.kw}, op), with_bias ? bias_plain(g.c_in) : md(),
         image_side_desc(g), d.strides, d.dilates, d.pad_l, d.pad_r);
     const dnnl::deconvolution_forward::primitive_desc pd(desc, user_scratchpad(), engine());
     TransposeEntry e;
@@ -273,8 +247,9 @@ TransposeEntry make_transpose(const ConvGeometry& g, bool with_bias) {
 }
 }  // namespace
 
-// Cache keys end with the thread count: oneDNN sizes a primitive's work split and scratchpad for
-// the threads available when it is created, and keeps that split at every execution.
+// Cache keys hold the precision (a bf16 primitive never serves fp32) and end with the thread
+// count: oneDNN sizes a primitive's work split and scratchpad for the threads available when it
+// is created, and keeps that split at every execution.
 
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, const float* bias,
                     float* y) {
@@ -282,9 +257,10 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* weight, 
     if (g.c_in == 0) return fill_bias(y, bias, g.n, g.c_out, g.ho * g.wo);
     static PrimitiveCache<ForwardEntry> cache;
     const bool with_bias = bias != nullptr;
-    const Key key = key_of(geometry_key(g), with_bias);
+    const Precision p = precision();
+    const Key key = key_of(geometry_key(g), with_bias, static_cast<int>(p));
     guarded("convolution_forward", key, [&] {
-        ForwardEntry& e = cache.get(key, [&] { return make_forward(g, with_bias); });
+        ForwardEntry& e = cache.get(key, [&] { return make_forward(g, with_bias, p); });
         std::lock_guard<std::mutex> hold(*e.busy);
         e.x.bind_input(x);
         e.w.bind_input(weight);
@@ -300,9 +276,10 @@ void conv2d_backward_data(const ConvGeometry& g, const float* dy, const float* w
     if (g.n == 0 || g.c_in == 0 || g.h == 0 || g.w == 0) return;
     if (g.c_out == 0) return fill_zero(dx, g.n * g.c_in * g.h * g.w);
     static PrimitiveCache<BackwardDataEntry> cache;
-    const Key key = key_of(geometry_key(g));
+    const Precision p = precision();
+    const Key key = key_of(geometry_key(g), static_cast<int>(p));
     guarded("convolution_backward_data", key, [&] {
-        BackwardDataEntry& e = cache.get(key, [&] { return make_backward_data(g); });
+        BackwardDataEntry& e = cache.get(key, [&] { return make_backward_data(g, p); });
         std::lock_guard<std::mutex> hold(*e.busy);
         e.dy.bind_input(dy);
         e.w.bind_input(weight);
@@ -323,10 +300,11 @@ void conv2d_backward_weights(const ConvGeometry& g, const float* dy, const float
     }
     static PrimitiveCache<BackwardWeightsEntry> cache;
     const bool with_bias = dbias != nullptr;
-    const Key key = key_of(geometry_key(g), with_bias);
+    const Precision p = precision();
+    const Key key = key_of(geometry_key(g), with_bias, static_cast<int>(p));
     guarded("convolution_backward_weights", key, [&] {
         BackwardWeightsEntry& e =
-            cache.get(key, [&] { return make_backward_weights(g, with_bias); });
+            cache.get(key, [&] { return make_backward_weights(g, with_bias, p); });
         std::lock_guard<std::mutex> hold(*e.busy);
         e.dy.bind_input(dy);
         e.x.bind_input(x);
@@ -344,9 +322,10 @@ void conv_transpose2d_forward(const ConvGeometry& g, const float* x, const float
     if (g.c_out == 0) return fill_bias(y, bias, g.n, g.c_in, g.h * g.w);
     static PrimitiveCache<TransposeEntry> cache;
     const bool with_bias = bias != nullptr;
-    const Key key = key_of(geometry_key(g), with_bias);
+    const Precision p = precision();
+    const Key key = key_of(geometry_key(g), with_bias, static_cast<int>(p));
     guarded("deconvolution_forward", key, [&] {
-        TransposeEntry& e = cache.get(key, [&] { return make_transpose(g, with_bias); });
+        TransposeEntry& e = cache.get(key, [&] { return make_transpose(g, with_bias, p); });
         std::lock_guard<std::mutex> hold(*e.busy);
         e.x.bind_input(x);
         e.w.bind_input(weight);

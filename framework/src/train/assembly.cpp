@@ -11,6 +11,8 @@
 #include "gantry/nn/module.hpp"
 #include "plugin/host.hpp"
 #include "gantry/random.hpp"
+#include "gantry/threads.hpp"
+#include "kernels/precision.hpp"
 #include "train/plugin_session.hpp"
 #include "train/optimizers.hpp"
 #include "train/run.hpp"
@@ -125,6 +127,21 @@ void check_conditions(const config::ExperimentSpec& spec, PluginSession& session
         check_unpaired(*run.terms[i], spec.terms[i], "terms[" + std::to_string(i) + "]");
 }
 
+/// bf16 on a CPU without avx512_core_bf16 (or with oneDNN capped below it): refused before
+/// anything is built, since oneDNN would run it emulated or on its reference kernels, slower than
+/// fp32 and with nothing gained.
+void check_precision(const config::ExperimentSpec& spec) {
+    const std::string missing = kernels::missing_isa(spec.precision);
+    if (missing.empty()) return;
+    config::Diagnostics d;
+    const config::Mark where = spec.precision_mark.file.empty() ? config::Mark{spec.source_file} : spec.precision_mark;
+    d.add(where, "precision", std::string("precision ") + to_string(spec.precision) +
+                                  " runs on oneDNN's " + missing + " kernels, and this CPU has no " + missing +
+                                  " (oneDNN's instruction set here: " + cpu_isa() + ")",
+          "use precision: fp32 on this machine");
+    d.throw_if_any();
+}
+
 TrainerOptions trainer_options(const config::ExperimentSpec& spec) {
     TrainerOptions options;
     options.iterations = spec.schedule.iterations;
@@ -139,12 +156,14 @@ TrainerOptions trainer_options(const config::ExperimentSpec& spec) {
     options.generator_lr = spec.optimizers.generator.schedule;
     options.discriminator_lr = spec.optimizers.discriminator.schedule;
     options.adversarial_weight = spec.loss.weight;
+    options.precision = spec.precision;
     return options;
 }
 
 }  // namespace
 
 Assembly assemble(const config::ExperimentSpec& spec, PluginSession& session) {
+    check_precision(spec);
     Assembly run;
     run.spec = spec;
     plugin::Host& host = *session.host;

@@ -54,10 +54,11 @@ std::vector<MetricPlugin> create_metrics(const config::ExperimentSpec& spec, Plu
                                          const plugin::Context& context);
 
 /// Creates the experiment's plugins from `session` (the one that resolved `spec`) and builds the
-/// networks, optimizers and trainer at iteration 0. Throws ConfigError naming the section (file,
-/// line:col) when an architecture refuses its options or the data's condition, a term needs
-/// paired data the dataset does not give, or the critic has batch norm under a gradient penalty;
-/// PluginError or DataError as the plugins do.
+/// networks, optimizers and trainer at iteration 0. Throws config::ConfigErrors (file:line:col)
+/// when the experiment asks for `precision: bf16` on a CPU without it; ConfigError naming the
+/// section (file, line:col) when an architecture refuses its options or the data's condition, a
+/// term needs paired data the dataset does not give, or the critic has batch norm under a
+/// gradient penalty; PluginError or DataError as the plugins do.
 Assembly assemble(const config::ExperimentSpec& spec, PluginSession& session);
 
 }  // namespace gantry::train

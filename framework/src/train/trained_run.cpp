@@ -32,8 +32,11 @@ TrainedRun open_trained_run(const fs::path& run_dir, const std::string& command)
     TrainedRun trained;
     trained.plugins = std::make_unique<PluginSession>();
     trained.dir = run_dir;
-    const config::ExperimentSpec spec =
+    config::ExperimentSpec spec =
         resolve_experiment(saved_file.string(), {}, *trained.plugins, config::Spelling::v1);
+    // A trained run only samples (Trainer::generate, always fp32 on the fp32 weights): a bf16
+    // run opens on a CPU without bf16 as well.
+    spec.precision = Precision::fp32;
     set_num_threads(static_cast<int>(spec.threads));
     trained.run = assemble(spec, *trained.plugins);
     std::optional<io::FoundCheckpoint> found = io::find_latest_good(run_dir / "checkpoints");

@@ -27,6 +27,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/random.hpp"
 #include "gantry/serialize.hpp"
+#include "kernels/precision.hpp"
 #include "trainer/schedule.hpp"
 
 namespace gantry {
@@ -57,6 +58,9 @@ struct TrainerOptions {
     LrSchedule generator_lr, discriminator_lr;
     /// The factor of the adversarial loss's generator terms (0: G ignores D).
     double adversarial_weight = 1.0;
+    /// The arithmetic of convolutions and matmuls inside run_iteration(), penalties and backward
+    /// passes included. Weights, optimizer state, losses and generate() stay fp32.
+    Precision precision = Precision::fp32;
 };
 
 /// A further term of G's objective: a loss plugin whose terms are added with a weight.
