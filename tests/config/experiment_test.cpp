@@ -349,6 +349,34 @@ TEST_CASE("experiment: terms and loss.weight are read - written back only when u
     CHECK(again.config_hash == s.config_hash);
 }
 
+TEST_CASE("experiment: precision is fp32 or bf16 - written back only when bf16", "[config][bf16]") {
+    const ExperimentSpec plain = load("ring.yaml");
+    CHECK(plain.precision == gantry::Precision::fp32);
+    CHECK(plain.resolved_yaml.find("precision") == std::string::npos);  // other files keep their hash
+    // Stating the default is the same configuration.
+    const ExperimentSpec stated = load("ring.yaml", {"precision=fp32"});
+    CHECK(stated.precision == gantry::Precision::fp32);
+    CHECK(stated.config_hash == plain.config_hash);
+
+    const ExperimentSpec bf16 = load("ring.yaml", {"precision=bf16"});
+    CHECK(bf16.precision == gantry::Precision::bf16);
+    CHECK(bf16.precision_mark.file == "--set precision=bf16");
+    CHECK_THAT(bf16.resolved_yaml, Catch::Contains("\nthreads: 2\nprecision: bf16\nplugins:"));
+    CHECK(bf16.config_hash != plain.config_hash);
+    const ExperimentSpec again = parse_experiment(bf16.resolved_yaml, "again.yaml", {}, &fake_catalog());
+    CHECK(again.precision == gantry::Precision::bf16);
+    CHECK(again.config_hash == bf16.config_hash);
+    CHECK(again.precision_mark.file == "again.yaml");
+    CHECK(again.precision_mark.line == 4);
+
+    for (const char* bad : {"precision=fp16", "precision=BF16", "precision=16", "precision=[bf16]"}) {
+        INFO(bad);
+        const std::string errors = errors_of("ring.yaml", {bad});
+        CHECK_THAT(errors, Catch::Contains("precision: expected"));
+        CHECK_THAT(errors, Catch::Contains("fp32|bf16"));
+    }
+}
+
 TEST_CASE("experiment: a plugin section records where it names its plugin", "[config]") {
     const ExperimentSpec s = load("ring.yaml");
     CHECK_THAT(s.generator.where, Catch::Matches(".*ring\\.yaml:[0-9]+:[0-9]+"));

@@ -25,6 +25,7 @@
 #include "io/checkpoint_dir.hpp"
 #include "io/run_dir.hpp"
 #include "io/tensorboard.hpp"
+#include "support/checkpoints.hpp"
 #include "support/files.hpp"
 #include "support/gantry_process.hpp"
 #include "support/temp_dir.hpp"
@@ -32,6 +33,7 @@
 using Catch::Contains;
 namespace fs = std::filesystem;
 
+using gantry::testing::checkpoint_difference;
 using gantry::testing::slurp;
 using gantry::testing::lines_of;
 
@@ -100,26 +102,6 @@ std::string latest(const fs::path& run_dir) {
     std::string name = slurp(run_dir / "checkpoints" / "latest");
     while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
     return name;
-}
-
-/// Every tensor of two checkpoints compared byte for byte; the first difference, or empty.
-std::string checkpoint_difference(const fs::path& a, const fs::path& b) {
-    const gantry::io::CheckpointData x = gantry::io::read_checkpoint(a);
-    const gantry::io::CheckpointData y = gantry::io::read_checkpoint(b);
-    for (const auto& [name, t] : x.tensors) {
-        auto it = y.tensors.find(name);
-        if (it == y.tensors.end()) return "'" + name + "' only in " + a.string();
-        if (!(t.shape() == it->second.shape())) return "'" + name + "' has another shape";
-        if (std::memcmp(t.data(), it->second.data(), static_cast<size_t>(t.numel()) * sizeof(float)) != 0) {
-            for (int64_t i = 0; i < t.numel(); ++i)
-                if (std::memcmp(t.data() + i, it->second.data() + i, sizeof(float)) != 0)
-                    return "'" + name + "' differs at flat index " + std::to_string(i) + ": " +
-                           std::to_string(t.data()[i]) + " vs " + std::to_string(it->second.data()[i]);
-        }
-    }
-    for (const auto& [name, t] : y.tensors)
-        if (!x.tensors.count(name)) return "'" + name + "' only in " + b.string();
-    return {};
 }
 
 /// metrics.jsonl / eval.jsonl rows past `after`, without their wall-clock fields.

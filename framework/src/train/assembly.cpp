@@ -135,9 +135,9 @@ void check_precision(const config::ExperimentSpec& spec) {
     if (missing.empty()) return;
     config::Diagnostics d;
     const config::Mark where = spec.precision_mark.file.empty() ? config::Mark{spec.source_file} : spec.precision_mark;
-    d.add(where, "precision", std::string("precision ") + to_string(spec.precision) +
-                                  " runs on oneDNN's " + missing + " kernels, and this CPU has no " + missing +
-                                  " (oneDNN's instruction set here: " + cpu_isa() + ")",
+    d.add(where, "precision",
+          std::string(to_string(spec.precision)) + " runs on oneDNN's " + missing + " kernels, which this CPU lacks " +
+              "(oneDNN's instruction set here: " + cpu_isa() + ", capped by ONEDNN_MAX_CPU_ISA if set)",
           "use precision: fp32 on this machine");
     d.throw_if_any();
 }
