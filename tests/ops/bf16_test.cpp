@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// bf16 mixed precision (kernels/precision.hpp): every convolution direction, the transposed
+// bf16 mixed precision (gantry/precision.hpp): every convolution direction, the transposed
 // convolution, matmul and linear under a bf16 PrecisionScope, three ways:
 //  - within 1e-2 of the output's scale of the same op in fp32 (what a user can expect);
 //  - different from fp32 (inputs are not bf16 numbers: a bf16 mode that silently ran fp32 fails);
@@ -16,7 +16,7 @@
 #include "gantry/autograd.hpp"
 #include "gantry/ops.hpp"
 #include "kernels/conv.hpp"
-#include "kernels/precision.hpp"
+#include "gantry/precision.hpp"
 #include "kernels/reference/conv_reference.hpp"
 #include "kernels/reference/matmul_reference.hpp"
 #include "support/op_case.hpp"
@@ -24,13 +24,12 @@
 using namespace gantry;
 using namespace gantry::testing;
 using kernels::ConvGeometry;
-using kernels::PrecisionScope;
 
 namespace {
 
 /// True (and a SKIPPED warning, which CTest reports as skipped) when this CPU has no bf16.
 bool skip_without_bf16() {
-    const std::string missing = kernels::missing_isa(Precision::bf16);
+    const std::string missing = missing_cpu_isa(Precision::bf16);
     if (missing.empty()) return false;
     WARN("SKIPPED: oneDNN's ISA here (" << cpu_isa() << ") lacks " << missing);
     return true;
@@ -306,10 +305,10 @@ TEST_CASE("bf16: a PrecisionScope ends with its scope and fp32 results stay bit 
     const Tensor before = matmul(a, b);
     {
         PrecisionScope scope(Precision::bf16);
-        CHECK(kernels::precision() == Precision::bf16);
+        CHECK(precision() == Precision::bf16);
         (void)matmul(a, b);  // a bf16 primitive for the same shape, cached beside the fp32 one
     }
-    CHECK(kernels::precision() == Precision::fp32);
+    CHECK(precision() == Precision::fp32);
     const Tensor after = matmul(a, b);
     CHECK(max_abs_diff(before, after) == 0);
 }

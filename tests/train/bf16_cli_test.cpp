@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/precision.hpp"
+#include "gantry/precision.hpp"
 #include "support/checkpoints.hpp"
 #include "support/files.hpp"
 #include "support/gantry_process.hpp"
@@ -37,7 +37,7 @@ const char* const kNoBf16 = "ONEDNN_MAX_CPU_ISA=AVX512_CORE";
 
 /// True (and a SKIPPED warning, which CTest reports as skipped) when this CPU has no bf16.
 bool skip_without_bf16() {
-    const std::string missing = gantry::kernels::missing_isa(gantry::Precision::bf16);
+    const std::string missing = gantry::missing_cpu_isa(gantry::Precision::bf16);
     if (missing.empty()) return false;
     WARN("SKIPPED: oneDNN has no " << missing << " here");
     return true;

@@ -25,7 +25,7 @@
 #include "gantry/optim/sgd.hpp"
 #include "plugin/catalog.hpp"
 #include "gantry/plugin/options.hpp"
-#include "kernels/precision.hpp"
+#include "gantry/precision.hpp"
 #include "trainer/schedule.hpp"
 
 namespace gantry::config {

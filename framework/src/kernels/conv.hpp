@@ -2,7 +2,7 @@
 #pragma once
 /// 2-D convolutions on row-major f32 NCHW / OIHW buffers (oneDNN convolution and deconvolution).
 /// The primitives pick their own (blocked) layouts; the kernels reorder at the edges. Under a
-/// bf16 PrecisionScope (kernels/precision.hpp) that reorder also converts the operands (x, weight,
+/// bf16 PrecisionScope (gantry/precision.hpp) that reorder also converts the operands (x, weight,
 /// dy) to bfloat16; sums are accumulated and written f32, so every buffer here stays f32.
 #include <array>
 #include <cstdint>

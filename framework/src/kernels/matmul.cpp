@@ -7,7 +7,7 @@
 #include "gantry/threads.hpp"
 #include "kernels/context.hpp"
 #include "kernels/edge.hpp"
-#include "kernels/precision.hpp"
+#include "gantry/precision.hpp"
 
 namespace gantry::kernels {
 

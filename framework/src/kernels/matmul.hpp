@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// Dense 2-D products on row-major f32 buffers (oneDNN matmul). Under a bf16 PrecisionScope
-/// (kernels/precision.hpp) a and b are read as bfloat16, the sum is accumulated and written f32.
+/// (gantry/precision.hpp) a and b are read as bfloat16, the sum is accumulated and written f32.
 #include <cstdint>
 
 namespace gantry::kernels {

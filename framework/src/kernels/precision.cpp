@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "kernels/precision.hpp"
+// gantry/precision.hpp: here because the ISA question is oneDNN's.
+#include "gantry/precision.hpp"
 
 #include "kernels/context.hpp"
 
 namespace gantry {
 
-const char* to_string(Precision precision) { return precision == Precision::bf16 ? "bf16" : "fp32"; }
-
-}  // namespace gantry
-
-namespace gantry::kernels {
-
 namespace {
 thread_local Precision t_precision = Precision::fp32;
 }  // namespace
+
+const char* to_string(Precision precision) { return precision == Precision::bf16 ? "bf16" : "fp32"; }
 
 Precision precision() { return t_precision; }
 
@@ -21,7 +18,7 @@ PrecisionScope::PrecisionScope(Precision precision) : previous_(t_precision) { t
 
 PrecisionScope::~PrecisionScope() { t_precision = previous_; }
 
-std::string missing_isa(Precision precision) {
+std::string missing_cpu_isa(Precision precision) {
     if (precision == Precision::fp32) return {};
     // oneDNN's ISA values are nested bit sets: an ISA includes every one whose bits it holds
     // (avx512_core_amx includes avx512_core_bf16; avx2_vnni does not).
@@ -30,4 +27,4 @@ std::string missing_isa(Precision precision) {
     return (effective & needed) == needed ? std::string() : std::string("avx512_core_bf16");
 }
 
-}  // namespace gantry::kernels
+}  // namespace gantry

@@ -12,7 +12,7 @@
 #include "plugin/host.hpp"
 #include "gantry/random.hpp"
 #include "gantry/threads.hpp"
-#include "kernels/precision.hpp"
+#include "gantry/precision.hpp"
 #include "train/plugin_session.hpp"
 #include "train/optimizers.hpp"
 #include "train/run.hpp"
@@ -131,7 +131,7 @@ void check_conditions(const config::ExperimentSpec& spec, PluginSession& session
 /// anything is built, since oneDNN would run it emulated or on its reference kernels, slower than
 /// fp32 and with nothing gained.
 void check_precision(const config::ExperimentSpec& spec) {
-    const std::string missing = kernels::missing_isa(spec.precision);
+    const std::string missing = missing_cpu_isa(spec.precision);
     if (missing.empty()) return;
     config::Diagnostics d;
     const config::Mark where = spec.precision_mark.file.empty() ? config::Mark{spec.source_file} : spec.precision_mark;

@@ -350,7 +350,7 @@ std::vector<StepLog> Trainer::run_iteration() {
     set_learning_rates();
     // Every op of the steps (forward, losses, backward, penalties) runs under it; the optimizers'
     // updates and the EMA are element-wise f32 loops that ignore it.
-    const kernels::PrecisionScope precision(options_.precision);
+    const PrecisionScope in_precision(options_.precision);
     std::vector<StepLog> logs;
     for (size_t s = 0; s < options_.steps.size(); ++s) {
         const Step& step = options_.steps[s];

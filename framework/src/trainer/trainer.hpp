@@ -27,7 +27,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/random.hpp"
 #include "gantry/serialize.hpp"
-#include "kernels/precision.hpp"
+#include "gantry/precision.hpp"
 #include "trainer/schedule.hpp"
 
 namespace gantry {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// The arithmetic of convolutions, transposed convolutions and matmuls (the experiment's
-/// `precision:` key; docs/performance.md, "bf16 mixed precision"). No oneDNN type here: the
-/// config reader and the trainer name a precision, only the kernels act on it.
+/// `precision:` key; docs/performance.md, "bf16 mixed precision"). In the SDK beside threads.hpp:
+/// the runtime sets it around each training iteration, and a plugin that must keep some work in
+/// fp32 inside an iteration can say so with a PrecisionScope of its own.
 #include <string>
 
 namespace gantry {
@@ -13,10 +14,6 @@ enum class Precision { fp32, bf16 };
 
 /// "fp32", "bf16": the spelling of the experiment key and of the bench's JSON.
 const char* to_string(Precision precision);
-
-}  // namespace gantry
-
-namespace gantry::kernels {
 
 /// The precision the kernels use on this thread (fp32 unless a PrecisionScope says otherwise).
 /// Ambient and per thread like autograd's recording switch: the Trainer sets it around its
@@ -40,6 +37,6 @@ private:
 /// runs everywhere; bf16 needs avx512_core_bf16. Asks oneDNN for its effective ISA, so a cap set
 /// with ONEDNN_MAX_CPU_ISA counts as a CPU without it (oneDNN would otherwise emulate bf16 on
 /// avx512_core or fall back to its reference kernels, slower than fp32).
-std::string missing_isa(Precision precision);
+std::string missing_cpu_isa(Precision precision);
 
-}  // namespace gantry::kernels
+}  // namespace gantry
