@@ -10,6 +10,8 @@
 // harness refuses a check where every value is zero (it would pass on a missing gradient). Such
 // an op gets a second row through a curvature (`square(op(x))`) for its double backward.
 // The forward-only tests (every axis, odd shapes, errors) stay beside the ops in tests/ops/.
+// Every row runs in fp32, the default precision: bf16's rounding (2^-9) is coarser than any useful
+// difference step, so the bf16 kernels are checked against the fp32 ones instead (tests/ops/bf16_test.cpp).
 #include <cmath>
 #include <fstream>
 #include <functional>
