@@ -19,6 +19,7 @@
 #include "gantry/precision.hpp"
 #include "kernels/reference/conv_reference.hpp"
 #include "kernels/reference/matmul_reference.hpp"
+#include "support/conv_case.hpp"
 #include "support/op_case.hpp"
 
 using namespace gantry;
@@ -75,35 +76,6 @@ void check_bf16(const Tensor& bf16, const Tensor& fp32, const Tensor& rounded) {
     CHECK(off_fp32 > 0);
     GANTRY_CHECK_RESULT(all_close(bf16, rounded, 5e-5 * scale, 0));
 }
-
-struct ConvCase {
-    int64_t n, cin, h, w, cout, kh, kw;
-    Conv2dParams p;
-    bool bias;
-};
-
-std::string describe(const ConvCase& c) {
-    std::ostringstream out;
-    out << "x (" << c.n << ", " << c.cin << ", " << c.h << ", " << c.w << ") weight (" << c.cout << ", " << c.cin
-        << ", " << c.kh << ", " << c.kw << ") stride (" << c.p.stride[0] << ", " << c.p.stride[1] << ") padding ("
-        << c.p.padding[0] << ", " << c.p.padding[1] << ") dilation (" << c.p.dilation[0] << ", " << c.p.dilation[1]
-        << ") bias " << c.bias;
-    return out.str();
-}
-
-ConvGeometry geometry_of(const ConvCase& c) {
-    ConvGeometry g;
-    g.n = c.n, g.c_in = c.cin, g.h = c.h, g.w = c.w;
-    g.c_out = c.cout, g.kh = c.kh, g.kw = c.kw;
-    g.stride = c.p.stride, g.padding = c.p.padding, g.dilation = c.p.dilation;
-    g.ho = g.out_extent(g.h, 0);
-    g.wo = g.out_extent(g.w, 1);
-    return g;
-}
-
-Shape x_shape(const ConvGeometry& g) { return Shape{g.n, g.c_in, g.h, g.w}; }
-Shape y_shape(const ConvGeometry& g) { return Shape{g.n, g.c_out, g.ho, g.wo}; }
-Shape w_shape(const ConvGeometry& g) { return Shape{g.c_out, g.c_in, g.kh, g.kw}; }
 
 // The shapes of conv_test.cpp that pick different oneDNN implementations (few channels on plain
 // layouts, blocked channels, channels off the block size), and the DCGAN layers the bench times.
@@ -216,13 +188,7 @@ TEST_CASE("bf16: conv2d backward with the bias fused gives f32 weight and bias g
 
 TEST_CASE("bf16: conv_transpose2d (deconvolution) is bf16 operands with f32 sums", "[op][bf16]") {
     if (skip_without_bf16()) return;
-    struct TransposeCase {
-        int64_t n, cin, h, w, cout, kh, kw;  // x (n, cin, h, w), weight (cin, cout, kh, kw)
-        Conv2dParams p;
-        std::array<int64_t, 2> output_padding;
-        bool bias;
-    };
-    const std::vector<TransposeCase> cases = {
+    const std::vector<ConvTransposeCase> cases = {
         {4, 100, 1, 1, 128, 4, 4, conv_params(1, 1, 0, 0), {0, 0}, false},  // DCGAN G's first layer
         {2, 64, 8, 8, 32, 4, 4, conv_params(2, 2, 1, 1), {0, 0}, true},     // a middle layer
         {2, 16, 4, 4, 3, 4, 4, conv_params(2, 2, 1, 1), {0, 0}, true},      // to RGB (plain output)
@@ -230,7 +196,7 @@ TEST_CASE("bf16: conv_transpose2d (deconvolution) is bf16 operands with f32 sums
         {1, 3, 5, 4, 2, 3, 3, conv_params(2, 2, 1, 1), {1, 1}, true},       // output_padding
         {1, 17, 3, 3, 33, 3, 3, conv_params(2, 2, 1, 1), {1, 0}, true},     // channels off the block size
     };
-    for (const TransposeCase& c : cases) {
+    for (const ConvTransposeCase& c : cases) {
         INFO("x (" << c.n << ", " << c.cin << ", " << c.h << ", " << c.w << ") weight (" << c.cin << ", " << c.cout
                    << ", " << c.kh << ", " << c.kw << ") stride (" << c.p.stride[0] << ", " << c.p.stride[1]
                    << ") output_padding (" << c.output_padding[0] << ", " << c.output_padding[1] << ")");

@@ -9,6 +9,7 @@
 #include "gantry/ops.hpp"
 #include "gantry/threads.hpp"
 #include "kernels/reference/conv_reference.hpp"
+#include "support/conv_case.hpp"
 #include "support/op_case.hpp"
 
 using namespace gantry;
@@ -16,36 +17,7 @@ using namespace gantry::testing;
 using kernels::ConvGeometry;
 
 namespace {
-// One forward convolution x (n, cin, h, w) * weight (cout, cin, kh, kw).
-struct ConvCase {
-    int64_t n, cin, h, w, cout, kh, kw;
-    Conv2dParams p;
-    bool bias;
-};
-
-std::string describe(const ConvCase& c) {
-    std::ostringstream out;
-    out << "x (" << c.n << ", " << c.cin << ", " << c.h << ", " << c.w << ") weight (" << c.cout
-        << ", " << c.cin << ", " << c.kh << ", " << c.kw << ") stride (" << c.p.stride[0] << ", "
-        << c.p.stride[1] << ") padding (" << c.p.padding[0] << ", " << c.p.padding[1]
-        << ") dilation (" << c.p.dilation[0] << ", " << c.p.dilation[1] << ") bias " << c.bias;
-    return out.str();
-}
-
-ConvGeometry geometry_of(const ConvCase& c) {
-    ConvGeometry g;
-    g.n = c.n, g.c_in = c.cin, g.h = c.h, g.w = c.w;
-    g.c_out = c.cout, g.kh = c.kh, g.kw = c.kw;
-    g.stride = c.p.stride, g.padding = c.p.padding, g.dilation = c.p.dilation;
-    g.ho = g.out_extent(g.h, 0);
-    g.wo = g.out_extent(g.w, 1);
-    return g;
-}
-
-Shape x_shape(const ConvGeometry& g) { return Shape{g.n, g.c_in, g.h, g.w}; }
-Shape y_shape(const ConvGeometry& g) { return Shape{g.n, g.c_out, g.ho, g.wo}; }
-Shape w_shape(const ConvGeometry& g) { return Shape{g.c_out, g.c_in, g.kh, g.kw}; }
-
+// Forward convolutions (support/conv_case.hpp) that pick different oneDNN implementations.
 std::vector<ConvCase> forward_cases() {
     return {
         {1, 1, 5, 5, 1, 3, 3, conv_params(1, 1, 0, 0), true},        // channels 1, batch 1
@@ -136,20 +108,14 @@ TEST_CASE("conv2d: first-order backward matches the reference with the bias fuse
 }
 
 TEST_CASE("conv_transpose2d: forward matches the reference", "[op]") {
-    struct TransposeCase {
-        int64_t n, cin, h, w, cout, kh, kw;  // x (n, cin, h, w), weight (cin, cout, kh, kw)
-        Conv2dParams p;
-        std::array<int64_t, 2> output_padding;
-        bool bias;
-    };
-    const std::vector<TransposeCase> cases = {
+    const std::vector<ConvTransposeCase> cases = {
         {2, 8, 1, 1, 16, 4, 4, conv_params(1, 1, 0, 0), {0, 0}, false},       // DCGAN's first layer
         {2, 16, 4, 4, 3, 4, 4, conv_params(2, 2, 1, 1), {0, 0}, true},        // DCGAN's k4 s2 p1 to RGB
         {1, 3, 5, 4, 2, 3, 3, conv_params(2, 2, 1, 1), {1, 1}, true},         // output_padding
         {2, 2, 3, 5, 1, 3, 2, conv_params(1, 2, 0, 1, 2, 1), {0, 1}, false},  // dilation, channels 1
         {1, 17, 3, 3, 33, 3, 3, conv_params(2, 2, 1, 1), {1, 0}, true},  // channels off the block size
     };
-    for (const TransposeCase& c : cases) {
+    for (const ConvTransposeCase& c : cases) {
         INFO("x (" << c.n << ", " << c.cin << ", " << c.h << ", " << c.w << ") weight (" << c.cin
                    << ", " << c.cout << ", " << c.kh << ", " << c.kw << ") stride ("
                    << c.p.stride[0] << ", " << c.p.stride[1] << ") output_padding ("
