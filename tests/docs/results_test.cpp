@@ -8,7 +8,8 @@
 // "mean ± s.e.", s.e. = sample standard deviation / sqrt(n)), `min:METRIC` / `max:METRIC` (the
 // worst or best seed), `best:METRIC` (mean ± s.e. of each run's best evaluation in its
 // eval.jsonl, the metric's direction as the report's), `run:FIELD` (mean ± s.e. of a number of
-// summary.json itself: iterations, wall_time_s), `one:METRIC` (the final value of a row that is
+// summary.json itself: iterations, wall_time_s), `atN:METRIC` (mean ± s.e. of each run's value at
+// its evaluation of iteration N), `one:METRIC` (the final value of a row that is
 // a single run, such as one step of a recipe search), `n` (the number of runs).
 #include <catch2/catch.hpp>
 
@@ -98,6 +99,25 @@ std::vector<double> best_values(const fs::path& dir, const std::string& metric) 
     return out;
 }
 
+/// Each run's `metric` at the evaluation of iteration `iteration` in its eval.jsonl: a run that went
+/// on past another table's budget still answers for that budget.
+std::vector<double> values_at(const fs::path& dir, int64_t iteration, const std::string& metric) {
+    std::vector<double> out;
+    for (const fs::path& run : run_dirs(dir)) {
+        INFO(run.string() << " at iteration " << iteration);
+        double at = NAN;
+        for (const std::string& line : lines_of(run / "eval.jsonl")) {
+            if (line.empty()) continue;
+            const auto row = gantry::io::json_fields(line, run.string());
+            if (row.count("iteration") && std::stoll(row.at("iteration")) == iteration && row.count(metric))
+                at = std::stod(row.at(metric));
+        }
+        REQUIRE(std::isfinite(at));
+        out.push_back(at);
+    }
+    return out;
+}
+
 /// A top-level number of each run's summary.json (iterations, wall_time_s).
 std::vector<double> summary_values(const fs::path& dir, const std::string& field) {
     std::vector<double> out;
@@ -174,9 +194,13 @@ TEST_CASE("results: every marked table of docs/results.md is recomputed from res
                 }
                 const size_t colon = spec.find(':');
                 const std::string metric = colon == std::string::npos ? spec : spec.substr(colon + 1);
-                const std::vector<double> v = spec.rfind("best:", 0) == 0  ? best_values(dir, metric)
-                                              : spec.rfind("run:", 0) == 0 ? summary_values(dir, metric)
-                                                                           : final_values(dir, metric);
+                const bool at_iteration = std::regex_match(spec.substr(0, colon == std::string::npos ? 0 : colon),
+                                                           std::regex("at[0-9]+"));
+                const std::vector<double> v =
+                    at_iteration                  ? values_at(dir, std::stoll(spec.substr(2, colon - 2)), metric)
+                    : spec.rfind("best:", 0) == 0 ? best_values(dir, metric)
+                    : spec.rfind("run:", 0) == 0  ? summary_values(dir, metric)
+                                                  : final_values(dir, metric);
                 if (spec.rfind("one:", 0) == 0) {
                     REQUIRE(v.size() == 1);
                     CHECK(like(v[0], m[1]) == m[1].str());
