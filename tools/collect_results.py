@@ -40,7 +40,11 @@ def main():
             src = os.path.join(sweep, exp, rid)
             if not os.path.exists(os.path.join(src, "experiment.yaml")):
                 continue
-            if label is not None and labels.get(rid, label) != label:
+            # A run an earlier invocation listed has no label in sweep.json: with --label, it is
+            # left out (said), not taken for the label asked for.
+            if label is not None and labels.get(rid) != label:
+                if rid not in labels:
+                    print(f"skipped {src}: not in sweep.json, its label unknown", file=sys.stderr)
                 continue
             summary = os.path.join(src, "summary.json")
             if not os.path.exists(summary) or json.load(open(summary)).get("status") != "done":
