@@ -25,7 +25,8 @@ const fs::path kSdk = kRoot / "framework" / "include";
 
 /// framework/src/<folder> -> the other folders of framework/src it may include from. Every
 /// folder may include the SDK (include/gantry/) and its own headers. "." is src/ itself
-/// (suggest.hpp, shared by the plugin host and the config checker; metric_direction.hpp, by the config checker and the report).
+/// (suggest.hpp, shared by the plugin host and the config checker; metric_direction.hpp, by the config checker and the report;
+/// builtin_plugin_dir.hpp, by the plugin host and the reference classifier).
 const std::map<std::string, std::set<std::string>> kMayInclude = {
     {"kernels", {}},
     {"io", {}},
@@ -35,7 +36,7 @@ const std::map<std::string, std::set<std::string>> kMayInclude = {
     {"nn", {}},
     {"optim", {}},
     {"datasets", {}},
-    {"eval", {"io"}},
+    {"eval", {".", "io"}},  // the shipped classifier is in the built-in plugin directory
     {"trainer", {}},
     {"plugin", {"."}},
     {"config", {".", "plugin", "trainer"}},

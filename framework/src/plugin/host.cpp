@@ -6,7 +6,6 @@
 
 #include <dlfcn.h>
 
-#include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include "gantry/loss.hpp"
 #include "gantry/metric.hpp"
 #include "gantry/plugin/abi.hpp"
+#include "builtin_plugin_dir.hpp"
 #include "suggest.hpp"
 #include "descriptor.hpp"
 #include "library_file.hpp"
@@ -132,21 +132,6 @@ struct SearchEntry {
     fs::path path;
     bool must_exist = false;  // named by the user (experiment `plugins:` key, --path)
 };
-
-fs::path builtin_plugin_dir() {
-    boost::dll::fs::error_code ec;
-    const auto exe = boost::dll::program_location(ec);
-    if (ec) return {};
-    const fs::path exe_dir = fs::path(exe.string()).parent_path();
-    // The build tree: build/bin/gantry next to build/plugins.
-    const fs::path build = exe_dir / ".." / "plugins";
-    // An install: <prefix>/bin/gantry and <prefix>/lib/gantry/plugins.
-    const fs::path installed = exe_dir / ".." / "lib" / "gantry" / "plugins";
-    std::error_code err;
-    if (fs::is_directory(build, err)) return fs::weakly_canonical(build, err);
-    if (fs::is_directory(installed, err)) return fs::weakly_canonical(installed, err);
-    return {};
-}
 
 bool is_library_name(const std::string& filename) {
     return filename.size() > 6 && filename.rfind("lib", 0) == 0 &&

@@ -9,24 +9,17 @@
 // scale and shift, so the term is differentiable with respect to fake to any order.
 #include <gantry/plugin.hpp>
 
-#include <boost/dll/runtime_symbol_info.hpp>
-
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "gantry/autograd.hpp"
 #include "gantry/eval/classifier.hpp"
-
-#ifndef GANTRY_CLASSIFIER_SHA256
-#error "GANTRY_CLASSIFIER_SHA256 must come from plugins/metrics/image/reference/fashion_mnist_cnn.txt"
-#endif
+#include "gantry/eval/reference_classifier.hpp"
 
 namespace {
 using namespace gantry;
-namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -36,13 +29,9 @@ const plugin::OptionSpec kOptions[] = {
      "penultimate layer (64) or the class scores (10)"},
     {"distance", plugin::OptionType::string, "mse", kNaN, kNaN, "mse|l1",
      "mean squared (SRGAN) or mean absolute difference of the features"},
-    {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
-     "weights of the reference classifier (empty: the shipped file, image_metrics/ beside the plugins)"},
-    {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
-     "SHA-256 the weights must have (empty: the shipped file's)"},
+    eval::kClassifierOption,
+    eval::kClassifierSha256Option,
 };
-
-fs::path plugin_dir() { return fs::path(boost::dll::this_line_location().parent_path().string()); }
 
 /// One conv block or the linear layer, with its batch norm folded: y = relu(op(x) * scale + shift).
 struct Stage {
@@ -53,11 +42,7 @@ struct Stage {
 class Perceptual final : public Loss {
 public:
     Perceptual(const plugin::Options& o, const plugin::Context&) : layer_(o.get_string("layer")), l1_(o.get_string("distance") == "l1") {
-        const fs::path weights = o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / "fashion_mnist_cnn.gtf"
-                                                                    : fs::path(o.get_string("classifier"));
-        const std::string sha = o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
-                                                                          : o.get_string("classifier_sha256");
-        const std::map<std::string, Tensor> state = eval::load_classifier(weights, sha)->state_dict();
+        const std::map<std::string, Tensor> state = eval::ReferenceClassifier(o).get().state_dict();
         auto get = [&](const std::string& name) { return state.at(name).detach(); };
         // body: conv(0) bn(1) relu(2), conv(3) bn(4) relu(5), conv(6) bn(7) relu(8), flatten(9),
         // linear(10) bn1d(11) relu(12); head: linear.

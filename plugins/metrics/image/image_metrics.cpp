@@ -9,8 +9,6 @@
 // data). docs/metrics.md has the formulas and the cache layout.
 #include <gantry/plugin.hpp>
 
-#include <boost/dll/runtime_symbol_info.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -23,13 +21,10 @@
 #include "gantry/eval/classifier.hpp"
 #include "gantry/eval/feature_metrics.hpp"
 #include "gantry/eval/idx_images.hpp"
+#include "gantry/eval/reference_classifier.hpp"
 #include "gantry/io/numbers.hpp"
 #include "gantry/io/sha256.hpp"
 #include "gantry/serialize.hpp"
-
-#ifndef GANTRY_CLASSIFIER_SHA256
-#error "GANTRY_CLASSIFIER_SHA256 must come from plugins/metrics/image/reference/fashion_mnist_cnn.txt"
-#endif
 
 namespace {
 using namespace gantry;
@@ -39,14 +34,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // The real subset is a fixed choice, the same for every run and seed, so that values (and the
 // cache) compare across runs.
 constexpr uint64_t kSelectionSeed = 0x5eed;
-constexpr const char* kWeightsName = "fashion_mnist_cnn.gtf";
 
 const plugin::OptionSpec kOptions[] = {
-    {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
-     "weights of the reference classifier (empty: the shipped Fashion-MNIST file beside the plugin; "
-     "else one gantry train-classifier wrote, for data of its input shape)"},
-    {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
-     "SHA-256 the weights must have (empty: the shipped file's; required with classifier)"},
+    eval::kClassifierOption,
+    eval::kClassifierSha256Option,
     {"n_real", plugin::OptionType::integer, "2000", 10, 60000, nullptr,
      "real samples (a fixed seeded choice) and reference-split samples"},
     {"reference_dir", plugin::OptionType::path, "/usr/share/datasets/fashion-mnist", kNaN, kNaN, nullptr,
@@ -61,8 +52,6 @@ const plugin::OptionSpec kOptions[] = {
     {"kid_subsets", plugin::OptionType::integer, "20", 1, 10000, nullptr, "KID: number of random subsets"},
     {"kid_subset_size", plugin::OptionType::integer, "1000", 2, 100000, nullptr, "KID: samples per subset"},
 };
-
-fs::path plugin_dir() { return fs::path(boost::dll::this_line_location().parent_path().string()); }
 
 /// `count` indices of [0, size) drawn without replacement by the fixed selection stream, in the
 /// order drawn (fixed_choice sorts them).
@@ -108,11 +97,7 @@ struct FeatureSet {
 class ImageMetrics final : public Metric {
 public:
     ImageMetrics(const plugin::Options& o, const plugin::Context&)
-        : shipped_(o.get_string("classifier").empty()),
-          weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / kWeightsName
-                                                      : fs::path(o.get_string("classifier"))),
-          expected_sha256_(o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
-                                                                     : o.get_string("classifier_sha256")),
+        : classifier_(o),
           n_real_(o.get_int("n_real")),
           reference_dir_(o.get_string("reference_dir")),
           reference_split_(o.get_string("reference_split")),
@@ -120,14 +105,7 @@ public:
           k_precision_(o.get_int("k_precision")),
           k_density_(o.get_int("k_density")),
           kid_subsets_(o.get_int("kid_subsets")),
-          kid_subset_size_(o.get_int("kid_subset_size")) {
-        // Another file's digest is never the shipped one's: without its own, every evaluation
-        // would fail with a digest mismatch that says nothing of the missing option.
-        GANTRY_CHECK_AS(ConfigError, shipped_ || !o.get_string("classifier_sha256").empty(),
-                        "classifier: ", weights_.string(), " needs classifier_sha256: the SHA-256 of that "
-                        "file (the sha256: line of the record ", fs::path(weights_).replace_extension(".txt").string(),
-                        " that gantry train-classifier wrote beside it)");
-    }
+          kid_subset_size_(o.get_int("kid_subset_size")) {}
 
     std::vector<MetricValue> evaluate(const MetricContext& c, const std::vector<std::string>& wanted) override {
         GANTRY_CHECK_AS(DataError, c.data.images,
@@ -135,9 +113,8 @@ public:
                         shape_text(c.data.sample_shape),
                         "; use the 2-D metrics (modes, high_quality, kl_modes) for points");
         GANTRY_CHECK(c.dataset != nullptr, "image metrics: the context has no dataset");
-        if (!classifier_) classifier_ = eval::load_classifier(weights_, expected_sha256_);
-        const Shape input = classifier_->shape().input();
-        if (shipped_)
+        const Shape input = classifier_.get().shape().input();
+        if (classifier_.shipped())
             GANTRY_CHECK_AS(DataError, c.data.sample_shape == input,
                             "image metrics (fd, kid, precision, ...): the shipped reference classifier takes "
                             "28x28 grey images (1, 28, 28), the data has samples ", shape_text(c.data.sample_shape),
@@ -146,14 +123,14 @@ public:
                             "(docs/metrics.md)");
         else
             GANTRY_CHECK_AS(DataError, c.data.sample_shape == input, "image metrics: the classifier ",
-                            weights_.string(), " takes images ", shape_text(input), ", the data has samples ",
+                            classifier_.weights().string(), " takes images ", shape_text(input), ", the data has samples ",
                             shape_text(c.data.sample_shape),
                             "; give a classifier trained on this data (gantry train-classifier --data)");
         GANTRY_CHECK_AS(DataError, c.fake.defined() && c.fake.shape().rank() == 4 && c.fake.size(1) == input[0] &&
                                        c.fake.size(2) == input[1] && c.fake.size(3) == input[2],
                         "image metrics: the generated samples are ", c.fake.defined() ? shape_text(c.fake.shape()) : "undefined",
                         ", the classifier takes (N, ", input[0], ", ", input[1], ", ", input[2], ")");
-        own_floor_ = !(classifier_->shape().input() == Shape{1, 28, 28});
+        own_floor_ = !(input == Shape{1, 28, 28});
         // One plugin object serves one run, but a test may hand it other data: key on the data.
         const std::string data_key = c.data.identity + "|" + std::to_string(c.data.size) + "|" +
                                      std::to_string(reinterpret_cast<uintptr_t>(c.dataset));
@@ -186,7 +163,7 @@ public:
                                            : own_floor_ ? "(the data: " + std::to_string(reference_->features.size(0)) +
                                                               " other samples, a fixed choice)"
                                                         : reference_images_path();
-            v.details["classifier_sha256"] = expected_sha256_;
+            v.details["classifier_sha256"] = classifier_.sha256();
             if (floor_) v.details["floor"] = io::format_double(floor.at(name));
             if (name == "kid") {
                 v.details["kid_std"] = io::format_double(values.at("kid_std"));
@@ -224,7 +201,7 @@ private:
 
     FeatureSet features_of(const Tensor& x) const {
         FeatureSet s;
-        s.features = eval::classifier_features(*classifier_, x, &s.logits);
+        s.features = eval::classifier_features(classifier_.get(), x, &s.logits);
         return s;
     }
 
@@ -271,12 +248,12 @@ private:
         const std::string cache_dir = c.data.identity.empty() ? "" : c.cache_dir;
         if (own_floor_) {
             const int64_t n = own_half(c);
-            const std::string key = "real-half|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
+            const std::string key = "real-half|" + c.data.identity + "|" + classifier_.sha256() + "|" + std::to_string(n);
             return std::make_shared<FeatureSet>(
                 cached(cache_dir, key, [&] { return features_of_data(c, data_half(c.data.size, n, false)); }));
         }
         const int64_t n = std::min(n_real_, c.data.size);
-        const std::string key = "real|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
+        const std::string key = "real|" + c.data.identity + "|" + classifier_.sha256() + "|" + std::to_string(n);
         return std::make_shared<FeatureSet>(
             cached(cache_dir, key, [&] { return features_of_data(c, fixed_choice(c.data.size, n)); }));
     }
@@ -287,14 +264,14 @@ private:
         if (own_floor_) {
             const int64_t n = own_half(c);
             const std::string cache_dir = c.data.identity.empty() ? "" : c.cache_dir;
-            const std::string key = "reference-half|" + c.data.identity + "|" + expected_sha256_ + "|" + std::to_string(n);
+            const std::string key = "reference-half|" + c.data.identity + "|" + classifier_.sha256() + "|" + std::to_string(n);
             return std::make_shared<FeatureSet>(
                 cached(cache_dir, key, [&] { return features_of_data(c, data_half(c.data.size, n, true)); }));
         }
         const std::string images = reference_images_path();
         const std::string labels = eval::idx_path(reference_dir_, reference_split_, "labels");
         const std::string key = "reference|" + fs::absolute(images).string() + "|" +
-                                std::to_string(fs::file_size(images)) + "|" + expected_sha256_ + "|" +
+                                std::to_string(fs::file_size(images)) + "|" + classifier_.sha256() + "|" +
                                 std::to_string(n_real_);
         return std::make_shared<FeatureSet>(cached(c.cache_dir, key, [&] {
             const Batch all = eval::read_idx_images(images, labels);
@@ -307,15 +284,12 @@ private:
         }));
     }
 
-    const bool shipped_;  ///< the shipped classifier (no `classifier:` option)
-    const fs::path weights_;
-    const std::string expected_sha256_;
+    eval::ReferenceClassifier classifier_;
     bool own_floor_ = false;  ///< the classifier is not of the shipped shape: the floor uses the data
     const int64_t n_real_;
     const std::string reference_dir_, reference_split_;
     const bool floor_;
     const int64_t k_precision_, k_density_, kid_subsets_, kid_subset_size_;
-    std::shared_ptr<eval::Classifier> classifier_;
     std::shared_ptr<FeatureSet> real_, reference_;
     std::string real_key_;
     std::map<std::string, double> floor_values_;  // by metric name, for the current real data

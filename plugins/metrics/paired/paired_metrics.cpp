@@ -12,27 +12,20 @@
 // It reads MetricContext::fake, ::condition and ::target; docs/plugins.md has the details.
 #include <gantry/plugin.hpp>
 
-#include <boost/dll/runtime_symbol_info.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gantry/eval/classifier.hpp"
+#include "gantry/eval/reference_classifier.hpp"
 #include "gantry/io/numbers.hpp"
-
-#ifndef GANTRY_CLASSIFIER_SHA256
-#error "GANTRY_CLASSIFIER_SHA256 must come from plugins/metrics/image/reference/fashion_mnist_cnn.txt"
-#endif
 
 namespace {
 using namespace gantry;
-namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kPsnrCap = 100.0;  // dB: the PSNR of identical images (MSE 0) and of MSE < 1e-10
@@ -41,13 +34,9 @@ constexpr double kSigma = 1.5;
 constexpr double kC1 = 0.01 * 0.01, kC2 = 0.03 * 0.03;  // (K1 L)^2, (K2 L)^2 with L = 1
 
 const plugin::OptionSpec kOptions[] = {
-    {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
-     "classifier_accuracy: weights of the reference classifier (empty: the shipped file)"},
-    {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
-     "SHA-256 the weights must have (empty: the shipped file's)"},
+    eval::kClassifierOption,  // classifier_accuracy
+    eval::kClassifierSha256Option,
 };
-
-fs::path plugin_dir() { return fs::path(boost::dll::this_line_location().parent_path().string()); }
 
 /// [-1, 1] -> [0, 1].
 double unit(float v) { return (static_cast<double>(v) + 1.0) / 2.0; }
@@ -144,10 +133,7 @@ double gradient_magnitude(const Tensor& a) {
 class PairedMetrics final : public Metric {
 public:
     PairedMetrics(const plugin::Options& o, const plugin::Context&)
-        : weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / "fashion_mnist_cnn.gtf"
-                                                      : fs::path(o.get_string("classifier"))),
-          expected_sha256_(o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
-                                                                     : o.get_string("classifier_sha256")) {}
+        : classifier_(o) {}
 
     std::vector<MetricValue> evaluate(const MetricContext& c, const std::vector<std::string>& wanted) override {
         GANTRY_CHECK_AS(ConfigError, c.condition.defined() && c.target.defined(),
@@ -217,7 +203,7 @@ public:
                 add(prefix + "sharpness", gradient_magnitude(x) / truth,
                     {{"measure", "mean |dx|+|dy| / the targets'"}, {"target_gradient", io::format_double(truth)}});
             }
-            if (want(prefix + "classifier_accuracy")) add(prefix + "classifier_accuracy", accuracy(c, x), {{"classifier_sha256", expected_sha256_}});
+            if (want(prefix + "classifier_accuracy")) add(prefix + "classifier_accuracy", accuracy(c, x), {{"classifier_sha256", classifier_.sha256()}});
         }
         return out;
     }
@@ -236,15 +222,12 @@ private:
         GANTRY_CHECK_AS(ShapeError, x.rank() == 4 && x.size(1) == 1 && x.size(2) == 28 && x.size(3) == 28,
                         "metric plugin 'paired_metrics': classifier_accuracy: the reference classifier takes 28x28 "
                         "grey images (N, 1, 28, 28), got ", x.shape());
-        if (!classifier_) classifier_ = eval::load_classifier(weights_, expected_sha256_);
         std::vector<int64_t> labels(static_cast<size_t>(x.size(0)));
         for (size_t i = 0; i < labels.size(); ++i) labels[i] = std::lround(c.fake_labels.data()[i]);
-        return eval::classifier_accuracy(*classifier_, x, labels);
+        return eval::classifier_accuracy(classifier_.get(), x, labels);
     }
 
-    const fs::path weights_;
-    const std::string expected_sha256_;
-    std::shared_ptr<eval::Classifier> classifier_;
+    eval::ReferenceClassifier classifier_;
 };
 }  // namespace
 

@@ -17,11 +17,8 @@
 #include <gantry/datasets/attributes.hpp>
 #include <gantry/plugin.hpp>
 
-#include <boost/dll/runtime_symbol_info.hpp>
-
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
@@ -29,26 +26,18 @@
 #include <vector>
 
 #include "gantry/eval/classifier.hpp"
+#include "gantry/eval/reference_classifier.hpp"
 #include "gantry/io/numbers.hpp"
-
-#ifndef GANTRY_CLASSIFIER_SHA256
-#error "GANTRY_CLASSIFIER_SHA256 must come from plugins/metrics/image/reference/fashion_mnist_cnn.txt"
-#endif
 
 namespace {
 using namespace gantry;
-namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const plugin::OptionSpec kOptions[] = {
-    {"classifier", plugin::OptionType::path, "\"\"", kNaN, kNaN, nullptr,
-     "text_class_accuracy: weights of the reference classifier (empty: the shipped file)"},
-    {"classifier_sha256", plugin::OptionType::string, "\"\"", kNaN, kNaN, nullptr,
-     "SHA-256 the weights must have (empty: the shipped file's)"},
+    eval::kClassifierOption,  // text_class_accuracy
+    eval::kClassifierSha256Option,
 };
-
-fs::path plugin_dir() { return fs::path(boost::dll::this_line_location().parent_path().string()); }
 
 /// The attribute words measured on each image of x (N, 1, H, W) of classes `labels`.
 std::vector<std::vector<std::string>> words_of(const Tensor& x, const std::vector<int64_t>& labels,
@@ -78,10 +67,7 @@ std::pair<int64_t, int64_t> agreement(const std::vector<std::vector<std::string>
 class TextMetrics final : public Metric {
 public:
     TextMetrics(const plugin::Options& o, const plugin::Context&)
-        : weights_(o.get_string("classifier").empty() ? plugin_dir() / "image_metrics" / "fashion_mnist_cnn.gtf"
-                                                      : fs::path(o.get_string("classifier"))),
-          expected_sha256_(o.get_string("classifier_sha256").empty() ? GANTRY_CLASSIFIER_SHA256
-                                                                     : o.get_string("classifier_sha256")) {}
+        : classifier_(o) {}
 
     std::vector<MetricValue> evaluate(const MetricContext& c, const std::vector<std::string>& wanted) override {
         GANTRY_CHECK_AS(ConfigError, c.condition.defined() && c.target.defined() && c.fake_labels.defined(),
@@ -103,7 +89,7 @@ public:
                 out.push_back({name, class_accuracy(c.fake, labels),
                                {{"n", std::to_string(n)},
                                 {"chance", io::format_double(1.0 / static_cast<double>(classes))},
-                                {"classifier_sha256", expected_sha256_}}});
+                                {"classifier_sha256", classifier_.sha256()}}});
             } else if (name == "text_attribute_agreement") {
                 const std::optional<std::vector<datasets::ItemThresholds>> thresholds =
                     datasets::find_item_thresholds(c.data);
@@ -155,13 +141,10 @@ private:
         GANTRY_CHECK_AS(ShapeError, x.size(2) == 28 && x.size(3) == 28,
                         "metric plugin 'text_metrics': text_class_accuracy: the reference classifier takes 28x28 "
                         "grey images (N, 1, 28, 28), got ", x.shape());
-        if (!classifier_) classifier_ = eval::load_classifier(weights_, expected_sha256_);
-        return eval::classifier_accuracy(*classifier_, x, labels);
+        return eval::classifier_accuracy(classifier_.get(), x, labels);
     }
 
-    const fs::path weights_;
-    const std::string expected_sha256_;
-    std::shared_ptr<eval::Classifier> classifier_;
+    eval::ReferenceClassifier classifier_;
 };
 }  // namespace
 
