@@ -47,7 +47,8 @@ def main():
                     print(f"skipped {src}: not in sweep.json, its label unknown", file=sys.stderr)
                 continue
             summary = os.path.join(src, "summary.json")
-            if not os.path.exists(summary) or json.load(open(summary)).get("status") != "done":
+            # "stopped": ended by evaluate.stop_when, a finished run (docs/sweeps.md).
+            if not os.path.exists(summary) or json.load(open(summary)).get("status") not in ("done", "stopped"):
                 print(f"skipped {src}: not finished", file=sys.stderr)
                 continue
             seed = next(int(l.split(":")[1]) for l in open(os.path.join(src, "experiment.yaml"))
