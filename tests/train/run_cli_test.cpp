@@ -658,6 +658,50 @@ TEST_CASE("gantry run: early stopping counts its patience across a resume", "[tr
     CHECK(latest(b) == "ckpt-000000030.gck");
 }
 
+TEST_CASE("gantry run: a resume may change the stop rule and then runs as a straight run with that rule",
+          "[train][cli][resume]") {
+    // Patience 2 on a plateau no value can beat stops at 30. Resumed with patience 4, the rule is
+    // replayed over 10..30 (two without improvement) and two more are needed: it stops at 50,
+    // as a straight run with patience 4 does, bit for bit.
+    auto rule = [](int patience) {
+        return "evaluate.stop_when={metric: kl_modes, min_delta: 1.0e9, patience: " + std::to_string(patience) + "}";
+    };
+    const std::vector<std::string> constant = {"--set", "optimizers.discriminator.schedule={type: constant}",
+                                               "--set", "schedule.iterations=60"};
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), constant.begin(), constant.end());
+        return more;
+    };
+    TempDir out_a, out_b;
+    const Result straight = run("resume.yaml", out_a.path, with({"--set", rule(4)}));
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+    const fs::path a = announced_run_dir(straight.output);
+    REQUIRE(json_value(slurp(a / "summary.json"), "iterations") == "50");
+
+    const Result first = run("resume.yaml", out_b.path, with({"--set", rule(2)}));
+    REQUIRE(first.exit_code == 0);
+    const fs::path b = announced_run_dir(first.output);
+    REQUIRE(json_value(slurp(b / "summary.json"), "status") == "\"stopped\"");
+    REQUIRE(json_value(slurp(b / "summary.json"), "iterations") == "30");
+
+    const Result second = run_gantry({"run", "--resume", b.string(), "--set", rule(4)});
+    INFO(second.output);
+    REQUIRE(second.exit_code == 0);
+    CHECK_THAT(second.output, Contains("evaluate.stop_when differs from the run's"));
+    CHECK(json_value(slurp(b / "summary.json"), "status") == "\"stopped\"");
+    CHECK(json_value(slurp(b / "summary.json"), "iterations") == "50");
+    CHECK_THAT(slurp(b / "experiment.yaml"), Contains("patience: 4"));
+    CHECK(checkpoint_difference(a / "checkpoints" / "ckpt-000000050.gck", b / "checkpoints" / "ckpt-000000050.gck")
+              .empty());
+    CHECK(rows_after(a / "eval.jsonl", 0) == rows_after(b / "eval.jsonl", 0));
+
+    // Anything else in evaluate still may not change.
+    const Result other = run_gantry({"run", "--resume", b.string(), "--set", "evaluate.every=5"});
+    CHECK(other.exit_code == 2);
+    CHECK_THAT(other.output, Contains("only a longer schedule.iterations and evaluate.stop_when may change"));
+}
+
 TEST_CASE("gantry run and gantry sample: checkpoints that all fail verification are exit 4",
           "[train][cli][exit]") {
     TempDir out;

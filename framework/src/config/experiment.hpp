@@ -103,6 +103,8 @@ struct StopWhen {
     /// With min_delta: true when lower is better ("mode: min"); defaults to the metric's direction.
     bool minimize = false;
     int64_t patience = 1;
+
+    bool operator==(const StopWhen&) const = default;
 };
 
 struct Evaluate {

@@ -49,12 +49,16 @@ std::string StopRule::reason(const std::map<std::string, double>& evaluation, in
 
 namespace {
 
-/// Same configuration (but for a longer `iterations`), same threads and ISA (bit-exactness),
-/// unless inexact continuation was asked for. Returns what differs that way ("" = exact).
+/// Same configuration (but for a longer `iterations` and another `evaluate.stop_when`), same
+/// threads and ISA (bit-exactness), unless inexact continuation was asked for. Returns what
+/// differs that way ("" = exact). The stop rule may change because it only decides when the loop
+/// ends: it draws nothing and touches no tensor, and resume() replays it over the run's
+/// evaluations, so the continued run is the run a straight start with the new rule would give.
 std::string check_may_continue(const config::ExperimentSpec& now, const config::ExperimentSpec& saved,
                                const std::map<std::string, std::string>& meta, bool allow_inexact) {
     config::ExperimentSpec a = now, b = saved;
     a.schedule.iterations = b.schedule.iterations = 0;
+    a.evaluate.stop_when = b.evaluate.stop_when = std::nullopt;
     const std::string ya = config::to_yaml(a), yb = config::to_yaml(b);
     if (ya != yb) {
         std::istringstream sa(ya), sb(yb);
@@ -67,7 +71,7 @@ std::string check_may_continue(const config::ExperimentSpec& now, const config::
         }
         throw ConfigError(detail::concat(
             "--resume: the configuration differs from the run's experiment.yaml (only a longer "
-            "schedule.iterations may change); first difference at line ", line, ": run has '", lb,
+            "schedule.iterations and evaluate.stop_when may change); first difference at line ", line, ": run has '", lb,
             "', now '", la, "'"));
     }
     std::string differs;
@@ -145,6 +149,9 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
                         "; a resume may only keep or lengthen the schedule");
         observer.note("resuming " + dir.string() + " from iteration " + std::to_string(trainer.iteration()));
         if (auto it = meta.find("inexact_since"); it != meta.end()) inexact_since = std::stoll(it->second);
+        if (spec.evaluate.stop_when != saved.evaluate.stop_when)
+            observer.note("evaluate.stop_when differs from the run's: the new rule is replayed over the "
+                          "evaluations so far and decides from here on");
         if (!differs.empty()) {
             if (!inexact_since) inexact_since = trainer.iteration();
             observer.note("warning: --allow-inexact-resume (" + differs + "): from iteration " +
