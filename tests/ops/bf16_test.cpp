@@ -278,3 +278,29 @@ TEST_CASE("bf16: a PrecisionScope ends with its scope and fp32 results stay bit 
     const Tensor after = matmul(a, b);
     CHECK(max_abs_diff(before, after) == 0);
 }
+
+TEST_CASE("bf16: an op's backward runs in the precision its forward was recorded in", "[op][bf16][autograd]") {
+    if (skip_without_bf16()) return;
+    const ConvCase c = conv_cases().front();
+    INFO(describe(c));
+    const ConvGeometry g = geometry_of(c);
+    // w's gradient of one convolution recorded under `forward` with backward() called under `backward`.
+    auto weight_grad = [&](Precision forward, Precision backward) {
+        ConvInputs in = conv_inputs(c, g, 4);
+        in.w.requires_grad_();
+        Tensor y;
+        {
+            PrecisionScope scope(forward);
+            y = conv2d(in.x, in.w, in.b, c.p);
+        }
+        PrecisionScope scope(backward);
+        autograd::backward(y, in.dy);
+        return in.w.grad();
+    };
+    const Tensor fp32 = weight_grad(Precision::fp32, Precision::fp32);
+    const Tensor bf16 = weight_grad(Precision::bf16, Precision::bf16);
+    REQUIRE(max_abs_diff(fp32, bf16) > 0);
+    // An fp32 region inside a bf16 iteration keeps its gradients fp32, and the other way round.
+    CHECK(max_abs_diff(weight_grad(Precision::fp32, Precision::bf16), fp32) == 0);
+    CHECK(max_abs_diff(weight_grad(Precision::bf16, Precision::fp32), bf16) == 0);
+}

@@ -12,6 +12,8 @@
 #include "gantry/autograd.hpp"
 #include "gantry/nn/module.hpp"
 #include "gantry/ops.hpp"
+#include "gantry/precision.hpp"
+#include "gantry/threads.hpp"
 #include "plugin/host.hpp"
 
 #include "support/builtin_plugins.hpp"
@@ -258,4 +260,34 @@ TEST_CASE("dcgan: init dcgan draws N(0  0.02) weights and the same seed gives th
     CHECK(again->state_dict().at("net.0.weight").to_vector() == v);
     auto other = build(Role::generator, images(3, 64), {{"width", int64_t{64}}}, 100, 1, 2);
     CHECK(other->state_dict().at("net.0.weight").to_vector() != v);
+}
+
+TEST_CASE("dcgan: fp32_edges keeps the first and last convolution fp32 under bf16, backward included",
+          "[plugins_builtin][arch][dcgan][bf16]") {
+    if (const std::string missing = missing_cpu_isa(Precision::bf16); !missing.empty()) {
+        WARN("SKIPPED: oneDNN's ISA here (" << cpu_isa() << ") lacks " << missing);
+        return;
+    }
+    // At 8x8 each net has two convolutions, both edges: with fp32_edges a bf16 pass must give
+    // the fp32 pass's outputs and gradients bit for bit; without it, bf16 must differ.
+    const DataInfo data = images(1, 8);
+    Rng rng(7, 7);
+    for (Role role : {Role::generator, Role::discriminator}) {
+        INFO(to_string(role));
+        const Tensor x = role == Role::generator ? rng.normal({4, 8}) : rng.normal({4, 1, 8, 8});
+        // Output and every parameter gradient of a fresh net (same seed, same weights).
+        auto pass = [&](bool fp32_edges, Precision precision) {
+            auto net = build(role, data, {{"fp32_edges", fp32_edges}});
+            const PrecisionScope scope(precision);
+            const Tensor y = (*net)(x);
+            autograd::backward(sum(square(y)));
+            std::vector<std::vector<float>> values = {y.to_vector()};
+            for (const auto& [name, p] : net->named_parameters()) values.push_back(p.grad().to_vector());
+            return values;
+        };
+        const auto fp32 = pass(true, Precision::fp32);
+        CHECK(pass(true, Precision::bf16) == fp32);
+        CHECK(pass(false, Precision::bf16) != fp32);
+        CHECK(pass(false, Precision::fp32) == fp32);
+    }
 }

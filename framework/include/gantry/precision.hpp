@@ -18,7 +18,9 @@ const char* to_string(Precision precision);
 /// The precision the kernels use on this thread (fp32 unless a PrecisionScope says otherwise).
 /// Ambient and per thread like autograd's recording switch: the Trainer sets it around its
 /// iteration, so every op (and every op of a backward, penalties included) follows without a
-/// parameter, and evaluation or sampling outside the iteration stays fp32.
+/// parameter, and evaluation or sampling outside the iteration stays fp32. The tape records it
+/// with each op: an op's backward runs in the precision its forward ran in, so a PrecisionScope
+/// around part of a forward covers that part's gradients too (as PyTorch's autocast does).
 Precision precision();
 
 /// Sets this thread's precision for its lifetime.

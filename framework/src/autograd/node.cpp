@@ -22,6 +22,7 @@ std::vector<Tensor> Node::apply(const Tensor& grad, const std::vector<bool>& nee
                  "' a second time: its tape was freed by an earlier backward; pass "
                  "retain_graph = true to the first call");
     BackwardContext ctx(*this, grad, needs);
+    const PrecisionScope as_recorded(precision_);
     return backward_(ctx);
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "gantry/precision.hpp"
 #include "gantry/tensor.hpp"
 
 namespace gantry::autograd {
@@ -34,12 +35,14 @@ using BackwardFn = std::function<std::vector<Tensor>(const BackwardContext&)>;
 class Node : public std::enable_shared_from_this<Node> {
 public:
     Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
-        : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+        : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)), precision_(precision()) {}
 
     const char* name() const { return name_; }
     const std::vector<Tensor>& inputs() const { return inputs_; }
     bool released() const { return !backward_; }
 
+    /// Runs the backward rule in the precision the op was recorded in (so the gradients of a
+    /// forward under a PrecisionScope are computed in that precision, wherever backward() is called).
     std::vector<Tensor> apply(const Tensor& grad, const std::vector<bool>& needs) const;
     /// Frees what the node holds for backward (after a backward without retain_graph).
     void release();
@@ -53,6 +56,7 @@ private:
     const char* name_;
     std::vector<Tensor> inputs_;
     BackwardFn backward_;
+    Precision precision_;
 };
 
 /// Puts `output` on the tape as the result of op `name` applied to `inputs` when recording is on

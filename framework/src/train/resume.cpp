@@ -58,7 +58,8 @@ std::string check_may_continue(const config::ExperimentSpec& now, const config::
                                const std::map<std::string, std::string>& meta, bool allow_inexact) {
     config::ExperimentSpec a = now, b = saved;
     a.schedule.iterations = b.schedule.iterations = 0;
-    a.evaluate.stop_when = b.evaluate.stop_when = std::nullopt;
+    a.evaluate.stop_when.reset();
+    b.evaluate.stop_when.reset();
     const std::string ya = config::to_yaml(a), yb = config::to_yaml(b);
     if (ya != yb) {
         std::istringstream sa(ya), sb(yb);

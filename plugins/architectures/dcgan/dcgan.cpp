@@ -33,6 +33,9 @@
 #include <gantry/nn/spectral_norm.hpp>
 #include <gantry/plugin.hpp>
 
+#include <gantry/precision.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -61,6 +64,9 @@ const plugin::OptionSpec kOptions[] = {
      "projection; false ignores them"},
     {"embedding", plugin::OptionType::integer, "32", 1, 4096, nullptr,
      "G only, conditional: width of the label (or caption) embedding joined to z"},
+    {"fp32_edges", plugin::OptionType::boolean, "false", kNaN, kNaN, nullptr,
+     "with precision: bf16, run the first and the last convolution in fp32, backward included "
+     "(G: the 1x1 -> 4x4 input layer and the image layer; D: the layer seeing the image and the logit)"},
 };
 
 /// The spatial plan of one image size.
@@ -103,7 +109,22 @@ struct Settings {
     bool dcgan_init;
     bool conditional;
     int64_t embedding;
+    bool fp32_edges;
 };
+
+/// `net` applied to x layer by layer; the layers listed run under an fp32 PrecisionScope, which the
+/// tape keeps for their backward (gantry/precision.hpp). Why the edges: mixed-precision practice
+/// keeps the layers that read the data and that make the output in full precision, and in these nets
+/// they are also oneDNN's weak shapes (1-3 or 1 output channels, a 1x1 input), where bf16 gains least.
+Tensor forward_layers(nn::Sequential& net, Tensor x, const std::vector<size_t>& fp32_layers) {
+    for (size_t i = 0; i < net.size(); ++i) {
+        const bool fp32 = std::find(fp32_layers.begin(), fp32_layers.end(), i) != fp32_layers.end();
+        std::optional<PrecisionScope> scope;
+        if (fp32) scope.emplace(Precision::fp32);
+        x = (*net[i])(x);
+    }
+    return x;
+}
 
 /// Builds layers in one place so every network gets the same init, bias and wrapping rules.
 class LayerFactory {
@@ -203,6 +224,7 @@ public:
         }
         LayerFactory make(s, rng);
         net = register_module("net", std::make_shared<nn::Sequential>());
+        if (s.fp32_edges) fp32_layers_.push_back(0);
         int64_t channels = s.width << (g.halvings - 1);
         int64_t side = 4;
         add_block(make, make.deconv(in, channels, 4, 1, 0), channels, side);
@@ -213,6 +235,7 @@ public:
             const int64_t kernel = g.odd_base && first ? 3 : 4;  // 4 -> 7 for the 7 * 2^k sizes
             side = g.odd_base && first ? 7 : side * 2;
             if (last) {
+                if (s.fp32_edges) fp32_layers_.push_back(net->size());
                 net->push_back(make.deconv(channels, out, kernel, 2, 1));
                 net->push_back(std::make_shared<nn::Tanh>());
             } else {
@@ -227,7 +250,7 @@ public:
         GANTRY_CHECK(classes_ == 0 && vocabulary_ == 0, "dcgan generator: it is ",
                      vocabulary_ > 0 ? "text" : "class", "-conditional; call forward(z, ",
                      vocabulary_ > 0 ? "bags of words" : "labels", ")");
-        return (*net)(as_maps(z));
+        return forward_layers(*net, as_maps(z), fp32_layers_);
     }
     Tensor forward(const Tensor& z, const Tensor& labels) override {
         if (vocabulary_ > 0 && labels.defined()) {
@@ -236,12 +259,12 @@ public:
                             "dcgan generator: expected bags of words (", z.size(0), ", ", vocabulary_, "), got ",
                             labels.shape());
             const Tensor flat = reshape(z, {z.size(0), -1});
-            return (*net)(as_maps(concat({flat, (*embed_text)(labels)}, 1)));
+            return forward_layers(*net, as_maps(concat({flat, (*embed_text)(labels)}, 1)), fp32_layers_);
         }
         // conditional: false (or unlabelled data): the labels the runtime passes are not used.
         if (classes_ == 0 || !labels.defined()) return forward(z);
         const Tensor flat = reshape(z, {z.size(0), -1});
-        return (*net)(as_maps(concat({flat, (*embed)(labels)}, 1)));
+        return forward_layers(*net, as_maps(concat({flat, (*embed)(labels)}, 1)), fp32_layers_);
     }
 
     std::shared_ptr<nn::Embedding> embed;
@@ -262,6 +285,8 @@ private:
 
     int64_t classes_ = 0;
     int64_t vocabulary_ = 0;
+    /// fp32_edges: indices in `net` of the first and the last transposed convolution.
+    std::vector<size_t> fp32_layers_;
 };
 
 /// x (N, pack * C, S, S) [+ labels (N)] -> logits (N).
@@ -280,6 +305,8 @@ public:
                      "conditional: false or pack: 1");
         LayerFactory make(s, rng);
         features = register_module("features", std::make_shared<nn::Sequential>());
+        fp32_edges_ = s.fp32_edges;
+        if (fp32_edges_) fp32_layers_.push_back(0);
         int64_t side = sample[1];
         int64_t in = spec.pack * sample[0];
         int64_t channels = s.width;
@@ -309,7 +336,7 @@ public:
         GANTRY_CHECK(classes_ == 0 && vocabulary_ == 0, "dcgan discriminator: it is ",
                      vocabulary_ > 0 ? "text" : "class", "-conditional; call forward(x, ",
                      vocabulary_ > 0 ? "bags of words" : "labels", ")");
-        return logits((*features)(x));
+        return logits(forward_layers(*features, x, fp32_layers_));
     }
     Tensor forward(const Tensor& x, const Tensor& labels) override {
         if (vocabulary_ > 0 && labels.defined()) {
@@ -317,14 +344,14 @@ public:
                                             labels.size(1) == vocabulary_,
                             "dcgan discriminator: expected bags of words (", x.size(0), ", ", vocabulary_,
                             "), got ", labels.shape());
-            const Tensor h = (*features)(x);
+            const Tensor h = forward_layers(*features, x, fp32_layers_);
             // logit = psi(phi(x)) + <W_d b, sum_hw phi(x)>: the class projection with a bag.
             return logits(h) + sum(sum(h, {2, 3}) * (*project_text)(labels), {1});
         }
         if (classes_ == 0 || !labels.defined()) return forward(x);
         GANTRY_CHECK_AS(ShapeError, labels.rank() == 1 && labels.size(0) == x.size(0),
                         "dcgan discriminator: expected labels (", x.size(0), "), got ", labels.shape());
-        const Tensor h = (*features)(x);
+        const Tensor h = forward_layers(*features, x, fp32_layers_);
         // Miyato & Koyama: logit = psi(phi(x)) + <embed(y), phi(x)>, phi summed over space.
         const Tensor pooled = sum(h, {2, 3});                        // (N, F)
         const Tensor class_rows = (*project)(one_hot(labels, classes_));  // (N, F)
@@ -337,10 +364,17 @@ public:
     std::shared_ptr<nn::Module> project_text;
 
 private:
-    Tensor logits(const Tensor& h) { return reshape((*head)(h), {-1}); }
+    Tensor logits(const Tensor& h) {
+        std::optional<PrecisionScope> scope;
+        if (fp32_edges_) scope.emplace(Precision::fp32);
+        return reshape((*head)(h), {-1});
+    }
 
     int64_t classes_ = 0;
     int64_t vocabulary_ = 0;
+    bool fp32_edges_ = false;
+    /// fp32_edges: the first convolution of `features` (the head is the other edge).
+    std::vector<size_t> fp32_layers_;
 };
 
 class Dcgan final : public Architecture {
@@ -353,7 +387,8 @@ public:
                     o.get_bool("bias"),
                     o.get_string("init") == "dcgan",
                     o.get_bool("conditional"),
-                    o.get_int("embedding")} {}
+                    o.get_int("embedding"),
+                    o.get_bool("fp32_edges")} {}
 
     std::shared_ptr<nn::Module> build(const NetworkSpec& spec) override {
         GANTRY_CHECK(spec.init_rng != nullptr, "dcgan: no initialisation Rng");
