@@ -2,7 +2,7 @@
 // libFuzzer target: bytes -> a plugin Descriptor -> the host's descriptor gates (read_descriptor).
 // A Descriptor is plain data with string pointers; the harness builds one from the input: the
 // first bytes give the numeric fields, the rest is split at NUL bytes into the strings (name,
-// version, summary, provides, then per option name/default/choices/doc). Two flag bits replace
+// version, summary, provides, then per option name/default/choices/doc, then added_options). Two flag bits replace
 // magic and fingerprint with the right values so that the fuzzer also reaches the later gates.
 // Only PluginError may come out; an accepted descriptor yields a name the host would accept.
 #include <cstddef>
@@ -84,6 +84,7 @@ extern "C" int GANTRY_FUZZ_ENTRY(const uint8_t* data, size_t size) {
         o.doc = string();
     }
     d.options = null_options ? nullptr : options.data();
+    d.added_options = string();  // API 2.3; last, so the older corpora keep their meaning
     try {
         const PluginInfo info = detail::read_descriptor("fuzz.so", &d);
         if (info.name.empty() || info.name.size() > 64 || info.options.size() != d.option_count) std::abort();

@@ -91,6 +91,18 @@ TEST_CASE("experiment: plugin options get their declared defaults - in declared 
     CHECK(s.loss.options.values().empty());
 }
 
+TEST_CASE("experiment: threads auto is all cores, as 0, with the same hash", "[config]") {
+    const ExperimentSpec pinned = load("ring.yaml");
+    REQUIRE(pinned.threads == 2);
+    const ExperimentSpec automatic = load("ring.yaml", {"threads=auto"});
+    CHECK(automatic.threads == 0);
+    CHECK(automatic.config_hash == load("ring.yaml", {"threads=0"}).config_hash);
+    CHECK(automatic.config_hash != pinned.config_hash);
+    const std::string bad = errors_of("ring.yaml", {"threads=many"});
+    CHECK_THAT(bad, Catch::Contains("threads") && Catch::Contains("expected auto or an integer 0..4096, got 'many'"));
+    CHECK_THAT(errors_of("ring.yaml", {"threads=-1"}), Catch::Contains("threads"));
+}
+
 TEST_CASE("experiment: the product spec's example resolves as written", "[config]") {
     const ExperimentSpec s = load("ring.yaml");
     CHECK(s.experiment == "wgan-gp-ring");

@@ -291,3 +291,29 @@ TEST_CASE("keys: every shipped experiment keeps its configuration hash", "[confi
 }
 
 }  // namespace
+
+namespace {
+
+ExperimentSpec fashion_with(const std::vector<std::string>& overrides) {
+    gantry::train::PluginSession session;
+    return gantry::train::resolve_experiment(source_path("experiments/fashion/dcgan.yaml"), overrides, session);
+}
+
+}  // namespace
+
+TEST_CASE("keys: an option added to a plugin later is written only when it differs from its default",
+          "[config][keys][hash]") {
+    // dcgan's fp32_edges (Descriptor::added_options): at its default, or set to it, the resolved
+    // experiment and the pinned hash are those from before the option existed.
+    const ExperimentSpec plain = fashion_with({});
+    const ExperimentSpec same = fashion_with({"generator.fp32_edges=false"});
+    const ExperimentSpec edges = fashion_with({"generator.fp32_edges=true"});
+    CHECK(plain.resolved_yaml.find("fp32_edges") == std::string::npos);
+    CHECK(same.config_hash == plain.config_hash);
+    CHECK(edges.config_hash != plain.config_hash);
+    CHECK_THAT(edges.resolved_yaml, Catch::Contains("generator:\n  plugin: dcgan\n") &&
+                                        Catch::Contains("  fp32_edges: true\n"));
+    // The plugin gets the value either way.
+    CHECK(plain.generator.options.get_bool("fp32_edges") == false);
+    CHECK(edges.generator.options.get_bool("fp32_edges") == true);
+}

@@ -254,7 +254,7 @@ TEST_CASE("plugin host: API major mismatch is refused with both versions and the
     REQUIRE_THROWS_WITH(scan_only(dir),
                         Contains("plugin 'bad_api_major'") &&
                             Contains("libgantry_bad_api_major.so") && Contains("API 3.0") &&
-                            Contains("this gantry supports 2.x (2.2)") &&
+                            Contains("this gantry supports 2.x (2.3)") &&
                             Contains("rebuild the plugin against this Gantry SDK"));
 }
 
@@ -262,7 +262,7 @@ TEST_CASE("plugin host: a newer API minor is refused", "[plugin]") {
     const std::vector<std::string> dir{fixture("newer_minor")};
     REQUIRE_THROWS_AS(scan_only(dir), gantry::PluginError);
     REQUIRE_THROWS_WITH(scan_only(dir), Contains("libgantry_newer_minor.so") &&
-                                            Contains("API 2.3 is newer than this gantry's 2.2") &&
+                                            Contains("API 2.4 is newer than this gantry's 2.3") &&
                                             Contains("rebuild the plugin"));
 }
 
@@ -415,6 +415,8 @@ TEST_CASE("plugin host: broken descriptors are refused field by field", "[plugin
                             Contains("option 'alpha' is declared twice"));
     REQUIRE_THROWS_WITH(scan_only({fixture("bad_option_type")}),
                         Contains("option 'beta' has an unknown type 42"));
+    REQUIRE_THROWS_WITH(scan_only({fixture("bad_added_option")}),
+                        Contains("added_options names 'gamma', which is not one of its options"));
 }
 
 TEST_CASE("plugin host: search order is experiment dirs - GANTRY_PLUGIN_PATH - built-in", "[plugin]") {

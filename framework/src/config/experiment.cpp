@@ -4,6 +4,7 @@
 #include "config/experiment.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "config/document.hpp"
@@ -46,7 +47,7 @@ public:
         read_name(top, spec);
         if (const Node* n = top.take("seed"))
             if (auto v = detail::read_unsigned(*n, "seed", d_)) spec.seed = *v;
-        top.integer("threads", spec.threads, Range{0, 4096, false, false});
+        read_threads(top, spec);
         read_precision(top, spec);
         top.know("include");  // resolved before the schema sees the tree
         read_plugin_dirs(top, spec);
@@ -108,6 +109,24 @@ private:
                    "the name becomes a directory under the output root");
         else
             spec.experiment = *name;
+    }
+
+    /// `auto` (the spelling a file or `--set threads=auto` uses to undo an included file's pin) is
+    /// all cores, as 0; the resolved experiment writes 0, so both spellings have one hash.
+    void read_threads(Section& top, ExperimentSpec& spec) {
+        const Node* n = top.take("threads");
+        if (!n) return;
+        if (n->is_scalar() && !n->quoted && n->scalar == "auto") {
+            spec.threads = 0;
+            return;
+        }
+        // A word other than auto (a number, even a bad one, gets read_integer's message).
+        if (n->is_scalar() && !n->quoted && !n->scalar.empty() && std::isalpha(static_cast<unsigned char>(n->scalar[0]))) {
+            d_.add(n->mark, "threads", "expected auto or an integer 0..4096, got '" + n->scalar + "'",
+                   "auto (or 0) = all cores");
+            return;
+        }
+        if (auto v = detail::read_integer(*n, "threads", d_, Range{0, 4096, false, false})) spec.threads = *v;
     }
 
     void read_precision(Section& top, ExperimentSpec& spec) {

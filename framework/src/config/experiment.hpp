@@ -34,7 +34,8 @@ namespace gantry::config {
 struct PluginSection {
     std::string plugin;
     plugin::Options options;
-    /// Option names in the plugin's declared order (the order of the resolved YAML).
+    /// The option names the resolved YAML writes, in the plugin's declared order: every option
+    /// but an added one (Descriptor::added_options) left at its default.
     std::vector<std::string> option_order;
     /// Where the section names its plugin ("file:line:col"), for the messages of checks that
     /// need the plugins themselves (assembly: a condition an architecture refuses).

@@ -85,10 +85,16 @@ void check_plugin_options(const Node& section, const std::string& path,
     }
     for (const plugin::OptionInfo& o : schema.options) {
         const std::string option_path = path + "." + o.name;
-        std::optional<plugin::OptionValue> value;
-        if (const Node* n = section.find(o.name)) {
-            value = read_option(*n, option_path, o, d, &base_dir);
-        } else if (o.default_value) {
+        const Node* n = section.find(o.name);
+        if (!n && !o.default_value) {
+            d.add(section.mark, option_path,
+                  "missing required option of " + std::string(to_string(schema.kind)) +
+                      " plugin '" + schema.name + "'" + (o.doc.empty() ? "" : " (" + o.doc + ")"));
+            continue;
+        }
+        // The default, when it is used or (an added option) compared with.
+        std::optional<plugin::OptionValue> fallback;
+        if (o.default_value && (!n || o.added)) {
             // A plugin's own default is checked like user input: a bad table is reported, not
             // handed to the plugin.
             Diagnostics problems;
@@ -99,19 +105,19 @@ void check_plugin_options(const Node& section, const std::string& path,
                 parsed.type = Node::Type::scalar;
                 parsed.quoted = true;
             }
-            if (problems.empty()) value = read_option(parsed, option_path, o, problems, nullptr);
+            if (problems.empty()) fallback = read_option(parsed, option_path, o, problems, nullptr);
             if (!problems.empty())
                 d.add(section.mark, option_path,
                       "plugin '" + schema.name + "' declares an invalid default '" +
                           *o.default_value + "': " + problems.list().front().message);
-        } else {
-            d.add(section.mark, option_path,
-                  "missing required option of " + std::string(to_string(schema.kind)) +
-                      " plugin '" + schema.name + "'" + (o.doc.empty() ? "" : " (" + o.doc + ")"));
         }
+        std::optional<plugin::OptionValue> value = n ? read_option(*n, option_path, o, d, &base_dir) : fallback;
         if (value) {
+            // An option added to the plugin later is written only when it changes something, so
+            // the experiments from before it keep their resolved bytes and hash.
+            const bool written = !o.added || !fallback || *value != *fallback;
             out.options.set(o.name, std::move(*value));
-            out.option_order.push_back(o.name);
+            if (written) out.option_order.push_back(o.name);
         }
     }
 }

@@ -38,6 +38,9 @@ struct OptionInfo {
     /// Allowed values of a string option; empty allows any.
     std::vector<std::string> choices;
     std::string doc;
+    /// Named in the Descriptor's added_options: written in the resolved experiment only when its
+    /// value differs from its default.
+    bool added = false;
 
     bool required() const { return !default_value.has_value(); }
 };

@@ -404,7 +404,8 @@ private:
 
 }  // namespace
 
-GANTRY_PLUGIN(architecture, "dcgan", "1.0.0",
+// fp32_edges came after the shipped experiments: added, so their configuration hashes stay.
+GANTRY_PLUGIN_WITH_ADDED_OPTIONS(architecture, "dcgan", "1.1.0",
               "convolutional G (transposed convs, batch norm) or D (strided convs, leaky ReLU); "
               "optional spectral norm, class or caption conditioning (projection D), 8..128 px",
-              kOptions, Dcgan)
+              kOptions, "fp32_edges", Dcgan)

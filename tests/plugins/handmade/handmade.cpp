@@ -27,6 +27,9 @@
 #ifndef HANDMADE_NAME
 #define HANDMADE_NAME "handmade"
 #endif
+#ifndef HANDMADE_ADDED_OPTIONS
+#define HANDMADE_ADDED_OPTIONS nullptr
+#endif
 
 namespace {
 
@@ -56,6 +59,7 @@ const gantry::plugin::Descriptor kDescriptor{
     kOptions,
     static_cast<uint32_t>(sizeof kOptions / sizeof kOptions[0]),
     nullptr,
+    HANDMADE_ADDED_OPTIONS,
 };
 
 const gantry::plugin::Descriptor* handmade_descriptor() { return &kDescriptor; }

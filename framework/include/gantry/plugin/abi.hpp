@@ -35,8 +35,9 @@ namespace gantry::plugin {
 ///        (appended fields and virtuals, called only on 2.1 plugins: 2.0 plugins keep loading)
 ///   2.2  GeneratorStep::generator: G on other contexts, for a loss (appended; 2.0 and 2.1
 ///        plugins never read it, and a 2.2 plugin is refused by an older host)
+///   2.3  Descriptor::added_options (appended; read only from 2.3 descriptors)
 constexpr uint32_t kApiMajor = 2;
-constexpr uint32_t kApiMinor = 2;
+constexpr uint32_t kApiMinor = 3;
 constexpr uint32_t kDescriptorMagic = 0x4C505447;  // "GTPL"
 #define GANTRY_SDK_VERSION "0.1.0"
 
@@ -65,6 +66,11 @@ struct Descriptor {
     uint32_t option_count;
     /// Metric plugins: the metric names they compute, comma-separated ("modes,high_quality").
     const char* provides;
+    /// 2.3: options added to the plugin after experiments using it existed, comma-separated, or
+    /// nullptr. The resolved experiment writes such an option only when its value differs from its
+    /// default, so those experiments keep their configuration hash (their sweeps' run ids); the
+    /// default must therefore reproduce the plugin's behaviour from before the option existed.
+    const char* added_options;
 };
 
 /// The factory every plugin exports: a new object of its kind from checked options.
@@ -74,7 +80,7 @@ inline constexpr std::span<const OptionSpec> kNoOptions{};
 
 }  // namespace gantry::plugin
 
-#define GANTRY_DETAIL_PLUGIN(KIND, NAME, VERSION, SUMMARY, OPTIONS, PROVIDES, CLASS)            \
+#define GANTRY_DETAIL_PLUGIN(KIND, NAME, VERSION, SUMMARY, OPTIONS, PROVIDES, ADDED, CLASS)     \
     namespace {                                                                                 \
     const ::gantry::plugin::Descriptor* gantry_plugin_descriptor_impl() {                       \
         static const std::span<const ::gantry::plugin::OptionSpec> options{OPTIONS};            \
@@ -90,7 +96,8 @@ inline constexpr std::span<const OptionSpec> kNoOptions{};
             SUMMARY,                                                                            \
             options.data(),                                                                     \
             static_cast<uint32_t>(options.size()),                                              \
-            PROVIDES};                                                                          \
+            PROVIDES,                                                                           \
+            ADDED};                                                                             \
         return &descriptor;                                                                     \
     }                                                                                           \
     std::unique_ptr<::gantry::plugin::Object> gantry_plugin_create_impl(                        \
@@ -105,8 +112,13 @@ inline constexpr std::span<const OptionSpec> kNoOptions{};
 /// (architecture, loss or dataset) with its option table OPTIONS (an array of OptionSpec, or
 /// gantry::plugin::kNoOptions).
 #define GANTRY_PLUGIN(KIND, NAME, VERSION, SUMMARY, OPTIONS, CLASS) \
-    GANTRY_DETAIL_PLUGIN(KIND, NAME, VERSION, SUMMARY, OPTIONS, nullptr, CLASS)
+    GANTRY_DETAIL_PLUGIN(KIND, NAME, VERSION, SUMMARY, OPTIONS, nullptr, nullptr, CLASS)
+
+/// GANTRY_PLUGIN for a plugin that gained options after experiments using it were written: ADDED
+/// names them, comma-separated ("fp32_edges"); see Descriptor::added_options.
+#define GANTRY_PLUGIN_WITH_ADDED_OPTIONS(KIND, NAME, VERSION, SUMMARY, OPTIONS, ADDED, CLASS) \
+    GANTRY_DETAIL_PLUGIN(KIND, NAME, VERSION, SUMMARY, OPTIONS, nullptr, ADDED, CLASS)
 
 /// Exports a metric plugin; PROVIDES lists its metric names, comma-separated.
 #define GANTRY_METRIC_PLUGIN(NAME, VERSION, SUMMARY, OPTIONS, PROVIDES, CLASS) \
-    GANTRY_DETAIL_PLUGIN(metric, NAME, VERSION, SUMMARY, OPTIONS, PROVIDES, CLASS)
+    GANTRY_DETAIL_PLUGIN(metric, NAME, VERSION, SUMMARY, OPTIONS, PROVIDES, nullptr, CLASS)
