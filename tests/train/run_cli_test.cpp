@@ -202,6 +202,7 @@ TEST_CASE("gantry run: a resumed run continues bit for bit", "[train][cli][resum
     REQUIRE(first.exit_code == 0);
     const fs::path b = announced_run_dir(first.output);
     REQUIRE(latest(b) == "ckpt-000000020.gck");
+    const double first_wall_time = std::stod(json_value(slurp(b / "summary.json"), "wall_time_s"));
     const Result second =
         run("resume.yaml", split_out.path, with({"--set", "schedule.iterations=40", "--resume", b.string()}));
     INFO(second.output);
@@ -210,6 +211,18 @@ TEST_CASE("gantry run: a resumed run continues bit for bit", "[train][cli][resum
     CHECK(latest(b) == "ckpt-000000040.gck");
     CHECK(json_value(slurp(b / "summary.json"), "status") == "\"done\"");
     CHECK_THAT(slurp(b / "experiment.yaml"), Contains("iterations: 40"));
+    // The checkpoints carry the run's wall time, so summary.json's (and eval_share) covers both
+    // segments, as eval_seconds does.
+    auto wall_time_at = [&](const char* ck) {
+        return std::stod(json_value(gantry::io::read_checkpoint(b / "checkpoints" / ck).metadata_json, "wall_time_s"));
+    };
+    const double at20 = wall_time_at("ckpt-000000020.gck"), at40 = wall_time_at("ckpt-000000040.gck");
+    CHECK(at20 > 0);
+    CHECK(at20 <= first_wall_time);
+    CHECK(at40 > at20);
+    const std::string summary = slurp(b / "summary.json");
+    CHECK(std::stod(json_value(summary, "wall_time_s")) >= at40);
+    CHECK(std::stod(json_value(summary, "eval_share")) < 1.0);
 
     for (const char* ck : {"ckpt-000000020.gck", "ckpt-000000030.gck", "ckpt-000000040.gck"}) {
         INFO(ck);

@@ -44,7 +44,7 @@ io::RunDir reopen_run_directory(const fs::path& dir) {
 }
 
 std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iteration,
-                                std::optional<int64_t> inexact_since) {
+                                std::optional<int64_t> inexact_since, double wall_time_s) {
     io::JsonLine line;
     line.add("iteration", iteration)
         .add("config_hash", spec.config_hash)
@@ -53,6 +53,7 @@ std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iter
         .add("experiment", spec.experiment)
         .add("schedule_position", "end of iteration");
     if (inexact_since) line.add("inexact_since", *inexact_since);
+    line.add("wall_time_s", wall_time_s);
     return line.str();
 }
 
@@ -138,10 +139,11 @@ void RunOutputs::write_samples(int64_t iteration, const io::Image& frame) {
     events_.add_image("samples", iteration, io::encode_png(frame), frame.height, frame.width, frame.channels);
 }
 
-void RunOutputs::save_checkpoint(int64_t iteration, const Trainer& trainer, std::optional<int64_t> inexact_since) {
+void RunOutputs::save_checkpoint(int64_t iteration, const Trainer& trainer, std::optional<int64_t> inexact_since,
+                                 double wall_time_s) {
     trainer.check_weights_finite();
     io::CheckpointData data;
-    data.metadata_json = checkpoint_metadata(spec_, iteration, inexact_since);
+    data.metadata_json = checkpoint_metadata(spec_, iteration, inexact_since, wall_time_s);
     data.tensors = trainer.state();
     io::save_checkpoint(dir_ / "checkpoints", static_cast<uint64_t>(iteration), data,
                         static_cast<int>(spec_.checkpoint.keep));

@@ -33,9 +33,10 @@ io::RunDir create_run_directory(const RunRequest& request, const std::string& ex
 /// last lines of its logs removed.
 io::RunDir reopen_run_directory(const std::filesystem::path& dir);
 
-/// The checkpoint's metadata keys a resume checks (threads and CPU ISA: bit-exactness).
+/// The checkpoint's metadata keys a resume checks (threads and CPU ISA: bit-exactness) and takes
+/// over (inexact_since; wall_time_s, the run's wall time up to the checkpoint, resumes included).
 std::string checkpoint_metadata(const config::ExperimentSpec& spec, int64_t iteration,
-                                std::optional<int64_t> inexact_since = {});
+                                std::optional<int64_t> inexact_since = {}, double wall_time_s = 0);
 
 /// How a run ended, for summary.json.
 struct RunSummary {
@@ -69,8 +70,10 @@ public:
     /// samples/iter-NNNNNNNNN.png and the TensorBoard image.
     void write_samples(int64_t iteration, const io::Image& frame);
     /// checkpoints/, keeping the newest checkpoint.keep; refuses non-finite weights first.
-    /// `inexact_since` (ResumeState's) goes into the checkpoint's metadata when set.
-    void save_checkpoint(int64_t iteration, const Trainer& trainer, std::optional<int64_t> inexact_since = {});
+    /// `inexact_since` (ResumeState's) goes into the checkpoint's metadata when set, and
+    /// `wall_time_s` (the run's so far, earlier segments included) always.
+    void save_checkpoint(int64_t iteration, const Trainer& trainer, std::optional<int64_t> inexact_since = {},
+                         double wall_time_s = 0);
     void finish(const RunSummary& summary);
 
 private:

@@ -132,6 +132,7 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
     const config::ExperimentSpec& spec = run.spec;
     Trainer& trainer = *run.trainer;
     std::optional<int64_t> inexact_since;
+    double wall_time_before = 0;
     if (std::optional<io::FoundCheckpoint> found = io::find_latest_good(dir / "checkpoints")) {
         if (found->fell_back) observer.note("warning: " + found->note);
         const std::map<std::string, std::string> meta = io::json_fields(found->data.metadata_json, found->path.string());
@@ -150,6 +151,7 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
                         "; a resume may only keep or lengthen the schedule");
         observer.note("resuming " + dir.string() + " from iteration " + std::to_string(trainer.iteration()));
         if (auto it = meta.find("inexact_since"); it != meta.end()) inexact_since = std::stoll(it->second);
+        if (auto it = meta.find("wall_time_s"); it != meta.end()) wall_time_before = std::stod(it->second);
         if (spec.evaluate.stop_when != saved.evaluate.stop_when)
             observer.note("evaluate.stop_when differs from the run's: the new rule is replayed over the "
                           "evaluations so far and decides from here on");
@@ -173,6 +175,7 @@ ResumeState resume(const fs::path& dir, Assembly& run, const config::ExperimentS
                 io::drop_events_after(e.path(), trainer.iteration());
     ResumeState state(spec);
     state.inexact_since = inexact_since;
+    state.wall_time_before = wall_time_before;
     replay_evaluations(dir / "eval.jsonl", spec, state);
     return state;
 }

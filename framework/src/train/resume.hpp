@@ -47,6 +47,10 @@ struct ResumeState {
     std::map<std::string, double> last_metrics;
     /// The evaluations' wall time over the whole run, resumes included.
     double eval_seconds = 0;
+    /// The run's wall time up to the checkpoint resumed from (its metadata; 0 for a new run or a
+    /// checkpoint written before Gantry recorded it), so summary.json's wall_time_s and eval_share
+    /// cover the whole run like eval_seconds.
+    double wall_time_before = 0;
     StopRule stop;
     /// Set once a resume continued with other threads or another ISA (--allow-inexact-resume):
     /// the iteration from which the run is not what an uninterrupted run would give. Kept in

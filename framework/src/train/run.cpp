@@ -187,7 +187,7 @@ int run_experiment(const RunRequest& request) {
             if (due(spec.log.every, it)) observer.logged(it, it_per_s, losses);
             if (due(spec.samples.every, it) || state.stop.stopped()) out.write_samples(it, sample_frame(run, fixed));
             const bool interrupted = g_signal.load() != 0;
-            if (due(spec.checkpoint.every, it) || state.stop.stopped() || interrupted) out.save_checkpoint(it, trainer, state.inexact_since);
+            if (due(spec.checkpoint.every, it) || state.stop.stopped() || interrupted) out.save_checkpoint(it, trainer, state.inexact_since, state.wall_time_before + seconds_since(t_start));
             if (interrupted) {
                 summary.status = "interrupted";
                 break;
@@ -202,7 +202,7 @@ int run_experiment(const RunRequest& request) {
     // ---- the end -------------------------------------------------------------------------------
     observer.finished();
     summary.iterations = trainer.iteration();
-    summary.wall_time_s = seconds_since(t_start);
+    summary.wall_time_s = state.wall_time_before + seconds_since(t_start);
     summary.it_per_s = it_per_s;
     summary.eval_seconds = state.eval_seconds;
     summary.metrics = state.last_metrics;
