@@ -10,7 +10,9 @@
 // eval.jsonl, the metric's direction as the report's), `run:FIELD` (mean ± s.e. of a number of
 // summary.json itself: iterations, wall_time_s), `atN:METRIC` (mean ± s.e. of each run's value at
 // its evaluation of iteration N), `one:METRIC` (the final value of a row that is
-// a single run, such as one step of a recipe search), `n` (the number of runs).
+// a single run, such as one step of a recipe search), `n` (the number of runs). A ROW may join
+// folders with '+' (`a+b`): one row over the runs of both, e.g. seeds 0-2 and 3-5 of one setting
+// kept where each sweep wrote them.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -55,17 +57,24 @@ std::vector<std::string> cells(const std::string& row) {
     return out;
 }
 
-/// The run folders under `dir` (those with a summary.json), in name order.
-std::vector<fs::path> run_dirs(const fs::path& dir) {
+/// A row's folders: ROW split at '+', each under `table_dir`.
+using Row = std::vector<fs::path>;
+
+/// The run folders under each folder of `row` (those with a summary.json), in name order per folder.
+std::vector<fs::path> run_dirs(const Row& row) {
     std::vector<fs::path> runs;
-    for (const auto& e : fs::directory_iterator(dir))
-        if (fs::exists(e.path() / "summary.json")) runs.push_back(e.path());
-    std::sort(runs.begin(), runs.end());
+    for (const fs::path& dir : row) {
+        std::vector<fs::path> here;
+        for (const auto& e : fs::directory_iterator(dir))
+            if (fs::exists(e.path() / "summary.json")) here.push_back(e.path());
+        std::sort(here.begin(), here.end());
+        runs.insert(runs.end(), here.begin(), here.end());
+    }
     return runs;
 }
 
 /// The final value of `metric` in each run under `dir` (every */summary.json).
-std::vector<double> final_values(const fs::path& dir, const std::string& metric) {
+std::vector<double> final_values(const Row& dir, const std::string& metric) {
     std::vector<double> out;
     for (const fs::path& run : run_dirs(dir)) {
         const auto summary = gantry::io::json_fields(slurp(run / "summary.json"), run.string());
@@ -80,7 +89,7 @@ std::vector<double> final_values(const fs::path& dir, const std::string& metric)
 
 /// Each run's best value of `metric` over the evaluations of its eval.jsonl (lower or higher by
 /// the metric's direction), in the order of final_values.
-std::vector<double> best_values(const fs::path& dir, const std::string& metric) {
+std::vector<double> best_values(const Row& dir, const std::string& metric) {
     const bool lower = gantry::better_direction(metric) == gantry::Better::lower;
     std::vector<double> out;
     for (const fs::path& run : run_dirs(dir)) {
@@ -101,7 +110,7 @@ std::vector<double> best_values(const fs::path& dir, const std::string& metric) 
 
 /// Each run's `metric` at the evaluation of iteration `iteration` in its eval.jsonl: a run that went
 /// on past another table's budget still answers for that budget.
-std::vector<double> values_at(const fs::path& dir, int64_t iteration, const std::string& metric) {
+std::vector<double> values_at(const Row& dir, int64_t iteration, const std::string& metric) {
     std::vector<double> out;
     for (const fs::path& run : run_dirs(dir)) {
         INFO(run.string() << " at iteration " << iteration);
@@ -119,7 +128,7 @@ std::vector<double> values_at(const fs::path& dir, int64_t iteration, const std:
 }
 
 /// A top-level number of each run's summary.json (iterations, wall_time_s).
-std::vector<double> summary_values(const fs::path& dir, const std::string& field) {
+std::vector<double> summary_values(const Row& dir, const std::string& field) {
     std::vector<double> out;
     for (const fs::path& run : run_dirs(dir)) {
         const auto summary = gantry::io::json_fields(slurp(run / "summary.json"), run.string());
@@ -174,9 +183,16 @@ TEST_CASE("results: every marked table of docs/results.md is recomputed from res
         for (size_t r = 0; r < t.rows.size(); ++r) {
             const std::string& line = doc[at + 2 + r];
             const std::vector<std::string> row = cells(line);
-            const fs::path dir = kSource / "results" / t.dir / t.rows[r];
-            INFO(line << "\n  from " << dir.string());
-            REQUIRE(fs::is_directory(dir));
+            Row dir;
+            std::string where;
+            for (size_t begin = 0; begin <= t.rows[r].size();) {
+                const size_t plus = std::min(t.rows[r].find('+', begin), t.rows[r].size());
+                dir.push_back(kSource / "results" / t.dir / t.rows[r].substr(begin, plus - begin));
+                where += (where.empty() ? "" : " + ") + dir.back().string();
+                begin = plus + 1;
+            }
+            INFO(line << "\n  from " << where);
+            for (const fs::path& d : dir) REQUIRE(fs::is_directory(d));
             REQUIRE(row.size() == t.columns.size());
             for (size_t c = 0; c < t.columns.size(); ++c) {
                 const std::string& spec = t.columns[c];
@@ -187,9 +203,7 @@ TEST_CASE("results: every marked table of docs/results.md is recomputed from res
                 INFO("column " << c + 1 << " (" << spec << "): " << cell);
                 REQUIRE(std::regex_search(cell, m, number));
                 if (spec == "n") {
-                    size_t runs = 0;
-                    for (const auto& e : fs::directory_iterator(dir)) runs += fs::exists(e.path() / "summary.json");
-                    CHECK(m[1].str() == std::to_string(runs));
+                    CHECK(m[1].str() == std::to_string(run_dirs(dir).size()));
                     continue;
                 }
                 const size_t colon = spec.find(':');
