@@ -3,9 +3,8 @@
 
 namespace gantry::plugin {
 
-namespace {
 // Descriptors are hand-written: tolerate "a, b" (and a stray tab).
-std::vector<std::string> split(const char* text, char separator) {
+std::vector<std::string> split_list(const char* text, char separator) {
     std::vector<std::string> parts;
     if (text == nullptr) return parts;
     const std::string all = text;
@@ -21,7 +20,6 @@ std::vector<std::string> split(const char* text, char separator) {
     }
     return parts;
 }
-}  // namespace
 
 PluginInfo info_from_table(Kind kind, const char* name, const char* version,
                            std::span<const OptionSpec> options, const char* provides,
@@ -38,11 +36,11 @@ PluginInfo info_from_table(Kind kind, const char* name, const char* version,
         if (spec.default_value) option.default_value = std::string(spec.default_value);
         option.min = spec.min;
         option.max = spec.max;
-        option.choices = split(spec.choices, '|');
+        option.choices = split_list(spec.choices, '|');
         option.doc = spec.doc ? spec.doc : "";
         info.options.push_back(std::move(option));
     }
-    info.provides = split(provides, ',');
+    info.provides = split_list(provides, ',');
     return info;
 }
 

@@ -61,6 +61,10 @@ struct PluginInfo {
     std::vector<std::string> provides;
 };
 
+/// The parts of a descriptor's list ("a, b" with `separator` ','; nullptr: none), blanks around
+/// each part dropped, empty parts skipped.
+std::vector<std::string> split_list(const char* text, char separator);
+
 /// Copies a declared option table (no checks: the host checks a Descriptor before it copies it).
 /// `choices` of each option are split at '|', `provides` (comma-separated, or nullptr) at ',';
 /// blanks around the parts are dropped. Leaves path, fingerprint and API version empty.

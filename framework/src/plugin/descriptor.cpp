@@ -123,24 +123,14 @@ PluginInfo read_descriptor(const std::string& path, const Descriptor* d) {
     // 2.3's added_options: only a 2.3 descriptor has the field.
     const bool has_added = d->api_minor >= 3 &&
                            d->struct_size >= offsetof(Descriptor, added_options) + sizeof(const char*);
-    if (has_added && d->added_options != nullptr) {
-        std::string list = d->added_options;
-        for (size_t begin = 0; begin <= list.size();) {
-            size_t end = list.find(',', begin);
-            if (end == std::string::npos) end = list.size();
-            std::string name = list.substr(begin, end - begin);
-            name.erase(0, name.find_first_not_of(' '));
-            name.erase(name.find_last_not_of(' ') + 1);
-            begin = end + 1;
-            if (name.empty()) continue;
-            auto it = std::find_if(info.options.begin(), info.options.end(),
-                                   [&](const OptionInfo& o) { return o.name == name; });
-            GANTRY_CHECK_AS(PluginError, it != info.options.end(), who, ": added_options names '", name,
-                            "', which is not one of its options");
-            GANTRY_CHECK_AS(PluginError, !it->required(), who, ": added option '", name,
-                            "' has no default; an option added later needs one (the behaviour from before it)");
-            it->added = true;
-        }
+    for (const std::string& name : split_list(has_added ? d->added_options : nullptr, ',')) {
+        auto it = std::find_if(info.options.begin(), info.options.end(),
+                               [&](const OptionInfo& o) { return o.name == name; });
+        GANTRY_CHECK_AS(PluginError, it != info.options.end(), who, ": added_options names '", name,
+                        "', which is not one of its options");
+        GANTRY_CHECK_AS(PluginError, !it->required(), who, ": added option '", name,
+                        "' has no default; an option added later needs one (the behaviour from before it)");
+        it->added = true;
     }
     info.path = path;
     info.fingerprint = d->fingerprint;
