@@ -305,8 +305,7 @@ public:
                      "conditional: false or pack: 1");
         LayerFactory make(s, rng);
         features = register_module("features", std::make_shared<nn::Sequential>());
-        fp32_edges_ = s.fp32_edges;
-        if (fp32_edges_) fp32_layers_.push_back(0);
+        if (s.fp32_edges) fp32_layers_.push_back(0);
         int64_t side = sample[1];
         int64_t in = spec.pack * sample[0];
         int64_t channels = s.width;
@@ -366,13 +365,12 @@ public:
 private:
     Tensor logits(const Tensor& h) {
         std::optional<PrecisionScope> scope;
-        if (fp32_edges_) scope.emplace(Precision::fp32);
+        if (!fp32_layers_.empty()) scope.emplace(Precision::fp32);  // fp32_edges: the head is the other edge
         return reshape((*head)(h), {-1});
     }
 
     int64_t classes_ = 0;
     int64_t vocabulary_ = 0;
-    bool fp32_edges_ = false;
     /// fp32_edges: the first convolution of `features` (the head is the other edge).
     std::vector<size_t> fp32_layers_;
 };
