@@ -91,7 +91,7 @@ TEST_CASE("experiment: plugin options get their declared defaults - in declared 
     CHECK(s.loss.options.values().empty());
 }
 
-TEST_CASE("experiment: threads auto is all cores, as 0, with the same hash", "[config]") {
+TEST_CASE("experiment: threads auto means all cores like 0 and keeps the hash", "[config]") {
     const ExperimentSpec pinned = load("ring.yaml");
     REQUIRE(pinned.threads == 2);
     const ExperimentSpec automatic = load("ring.yaml", {"threads=auto"});

@@ -262,7 +262,7 @@ TEST_CASE("dcgan: init dcgan draws N(0  0.02) weights and the same seed gives th
     CHECK(other->state_dict().at("net.0.weight").to_vector() != v);
 }
 
-TEST_CASE("dcgan: fp32_edges keeps the first and last convolution fp32 under bf16, backward included",
+TEST_CASE("dcgan: fp32_edges keeps the first and last convolution fp32 under bf16 (backward included)",
           "[plugins_builtin][arch][dcgan][bf16]") {
     if (const std::string missing = missing_cpu_isa(Precision::bf16); !missing.empty()) {
         WARN("SKIPPED: oneDNN's ISA here (" << cpu_isa() << ") lacks " << missing);
