@@ -72,9 +72,8 @@ bool sum_as_matmul(const Shape& src_shape, const float* src, const Shape& dst_sh
 }
 
 struct ConcatEntry {
-    std::vector<dnnl::memory::desc> srcs;
-    dnnl::memory::desc dst;
     dnnl::concat prim;
+    BoundArgs io;  // DNNL_ARG_DST and DNNL_ARG_MULTIPLE_SRC + i
 };
 }  // namespace
 
@@ -192,12 +191,15 @@ void concat(const std::vector<Shape>& shapes, const std::vector<const float*>& s
             for (const Shape& s : shapes) mds.push_back(plain_desc(dims_of(s)));
             auto md_dst = plain_desc(dims_of(out));
             auto pd = dnnl::concat::primitive_desc(md_dst, axis, mds, engine());
-            return ConcatEntry{mds, md_dst, dnnl::concat(pd)};
+            ConcatEntry made{dnnl::concat(pd), {}};
+            made.io.add(DNNL_ARG_DST, md_dst);
+            for (size_t i = 0; i < mds.size(); ++i) made.io.add(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), mds[i]);
+            return made;
         });
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, wrap(e.dst, dst)}};
-        for (size_t i = 0; i < srcs.size(); ++i)
-            args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), wrap(e.srcs[i], srcs[i]));
-        e.prim.execute(stream(), args);
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_DST, dst);
+        for (size_t i = 0; i < srcs.size(); ++i) e.io.bind(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), srcs[i]);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }

@@ -32,10 +32,6 @@ dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims) {
 
 dnnl::memory::desc plain_desc(const Shape& shape) { return plain_desc(dims_of(shape)); }
 
-dnnl::memory wrap(const dnnl::memory::desc& desc, const float* data) {
-    return dnnl::memory(desc, engine(), const_cast<float*>(data));
-}
-
 void rethrow(const dnnl::error& e, const char* primitive, const std::string& shapes) {
     throw Error(detail::concat("oneDNN ", primitive, " ", shapes, ": ", e.what(), " (status ",
                                static_cast<int>(e.status), ")"));

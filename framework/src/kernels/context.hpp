@@ -23,8 +23,6 @@ dnnl::memory::dims dims_of(const Shape& shape);
 /// The plain row-major layout of `shape` (a, ab, abc, abcd).
 dnnl::memory::desc plain_desc(const Shape& shape);
 dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims);
-/// A memory object over caller-owned data (no allocation).
-dnnl::memory wrap(const dnnl::memory::desc& desc, const float* data);
 
 /// A primitive's identity: the integers that decide it (algorithm, shapes, flags, float bits).
 /// A training step asks for a primitive per op; building and hashing a string key per call cost

@@ -27,11 +27,16 @@ dnnl::memory::desc vector_desc(int64_t n) { return plain_desc(dnnl::memory::dims
 struct BatchNormForward {
     dnnl::batch_normalization_forward::primitive_desc pd;
     dnnl::batch_normalization_forward prim;
+    BoundArgs io;
 };
 
 struct BatchNormBackward {
     dnnl::batch_normalization_backward::primitive_desc pd;
     dnnl::batch_normalization_backward prim;
+    BoundArgs io;
+    // Where a parameter gradient nobody asked for goes (e.g. a frozen D's in the G step): oneDNN
+    // computes it whenever the forward had scale or shift. Sized once, with the primitive.
+    std::vector<float> unwanted_diff_scale, unwanted_diff_shift;
 };
 
 BatchNormForward make_bn_forward(const BatchNormDims& dims, bool training, float eps,
@@ -42,12 +47,13 @@ BatchNormForward make_bn_forward(const BatchNormDims& dims, bool training, float
     if (!training) flags |= flags_t::use_global_stats;
     auto d = dnnl::batch_normalization_forward::desc(prop, data_desc(dims), eps, flags);
     auto pd = dnnl::batch_normalization_forward::primitive_desc(d, engine());
-    return {pd, dnnl::batch_normalization_forward(pd)};
+    return {pd, dnnl::batch_normalization_forward(pd), {}};
 }
 
 struct LayerNormForward {
     dnnl::layer_normalization_forward::primitive_desc pd;
     dnnl::layer_normalization_forward prim;
+    BoundArgs io;
 };
 }  // namespace
 
@@ -60,19 +66,28 @@ void batch_norm_forward(const BatchNormDims& dims, bool training, float eps, con
     const Key key =
         key_of(dims.n, dims.c, dims.spatial, training, eps, static_cast<int>(flags));
     guarded("batch_normalization_forward", key, [&] {
-        BatchNormForward& e =
-            cache.get(key, [&] { return make_bn_forward(dims, training, eps, flags); });
-        const auto data = data_desc(dims);
-        const auto channels = vector_desc(dims.c);
-        // Training writes the batch mean/variance to these buffers; eval reads them.
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, wrap(data, src)},
-                                                   {DNNL_ARG_DST, wrap(data, dst)},
-                                                   {DNNL_ARG_MEAN, wrap(channels, mean)},
-                                                   {DNNL_ARG_VARIANCE, wrap(channels, variance)}};
-        if (scale) args.emplace(DNNL_ARG_SCALE, wrap(channels, scale));
-        if (shift) args.emplace(DNNL_ARG_SHIFT, wrap(channels, shift));
+        BatchNormForward& e = cache.get(key, [&] {
+            BatchNormForward made = make_bn_forward(dims, training, eps, flags);
+            const auto data = data_desc(dims);
+            const auto channels = vector_desc(dims.c);
+            made.io.add(DNNL_ARG_SRC, data);
+            made.io.add(DNNL_ARG_DST, data);
+            // Training writes the batch mean/variance to these buffers; eval reads them.
+            made.io.add(DNNL_ARG_MEAN, channels);
+            made.io.add(DNNL_ARG_VARIANCE, channels);
+            if (scale) made.io.add(DNNL_ARG_SCALE, channels);
+            if (shift) made.io.add(DNNL_ARG_SHIFT, channels);
+            return made;
+        });
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DST, dst);
+        e.io.bind(DNNL_ARG_MEAN, mean);
+        e.io.bind(DNNL_ARG_VARIANCE, variance);
+        if (scale) e.io.bind(DNNL_ARG_SCALE, scale);
+        if (shift) e.io.bind(DNNL_ARG_SHIFT, shift);
         // No workspace: oneDNN needs one only with fuse_norm_relu, which we do not use.
-        e.prim.execute(stream(), args);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }
@@ -98,32 +113,39 @@ void batch_norm_backward(const BatchNormDims& dims, float eps, const float* src,
             auto d = dnnl::batch_normalization_backward::desc(prop, data_desc(dims),
                                                               data_desc(dims), eps, flags);
             auto pd = dnnl::batch_normalization_backward::primitive_desc(d, engine(), hint.pd);
-            return BatchNormBackward{pd, dnnl::batch_normalization_backward(pd)};
+            BatchNormBackward made{pd, dnnl::batch_normalization_backward(pd), {}, {}, {}};
+            const auto data = data_desc(dims);
+            const auto channels = vector_desc(dims.c);
+            for (int arg : {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}) made.io.add(arg, data);
+            for (int arg : {DNNL_ARG_MEAN, DNNL_ARG_VARIANCE}) made.io.add(arg, channels);
+            if (scale) {
+                made.io.add(DNNL_ARG_SCALE, channels);
+                made.io.add(DNNL_ARG_DIFF_SCALE, channels);
+                made.unwanted_diff_scale.resize(static_cast<size_t>(dims.c));
+            }
+            if (use_shift) {
+                // The shift does not enter the gradient, but oneDNN requires it with use_shift.
+                made.io.add(DNNL_ARG_SHIFT, channels);
+                made.io.add(DNNL_ARG_DIFF_SHIFT, channels);
+                made.unwanted_diff_shift.resize(static_cast<size_t>(dims.c));
+            }
+            return made;
         });
-        const auto data = data_desc(dims);
-        const auto channels = vector_desc(dims.c);
-        // A parameter gradient nobody asked for goes to scratch.
-        std::vector<float> scratch_scale, scratch_shift;
-        if (scale && !diff_scale) {
-            scratch_scale.resize(static_cast<size_t>(dims.c));
-            diff_scale = scratch_scale.data();
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DIFF_DST, diff_dst);
+        e.io.bind(DNNL_ARG_MEAN, mean);
+        e.io.bind(DNNL_ARG_VARIANCE, variance);
+        e.io.bind(DNNL_ARG_DIFF_SRC, diff_src);
+        if (scale) {
+            e.io.bind(DNNL_ARG_SCALE, scale);
+            e.io.bind(DNNL_ARG_DIFF_SCALE, diff_scale ? diff_scale : e.unwanted_diff_scale.data());
         }
-        if (use_shift && !diff_shift) {
-            scratch_shift.resize(static_cast<size_t>(dims.c));
-            diff_shift = scratch_shift.data();
+        if (use_shift) {
+            e.io.bind(DNNL_ARG_SHIFT, shift);
+            e.io.bind(DNNL_ARG_DIFF_SHIFT, diff_shift ? diff_shift : e.unwanted_diff_shift.data());
         }
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, wrap(data, src)},
-                                                   {DNNL_ARG_DIFF_DST, wrap(data, diff_dst)},
-                                                   {DNNL_ARG_MEAN, wrap(channels, mean)},
-                                                   {DNNL_ARG_VARIANCE, wrap(channels, variance)},
-                                                   {DNNL_ARG_DIFF_SRC, wrap(data, diff_src)}};
-        if (scale) args.emplace(DNNL_ARG_SCALE, wrap(channels, scale));
-        // The shift does not enter the gradient, but oneDNN requires it with use_shift.
-        if (shift) args.emplace(DNNL_ARG_SHIFT, wrap(channels, shift));
-        if (scale) args.emplace(DNNL_ARG_DIFF_SCALE, wrap(channels, diff_scale));
-        if (use_shift)
-            args.emplace(DNNL_ARG_DIFF_SHIFT, wrap(channels, diff_shift));
-        e.prim.execute(stream(), args);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }
@@ -142,14 +164,20 @@ void layer_norm_forward(int64_t n, int64_t d, float eps, const float* src, const
             auto desc = dnnl::layer_normalization_forward::desc(
                 dnnl::prop_kind::forward_inference, data, eps, flags);
             auto pd = dnnl::layer_normalization_forward::primitive_desc(desc, engine());
-            return LayerNormForward{pd, dnnl::layer_normalization_forward(pd)};
+            LayerNormForward made{pd, dnnl::layer_normalization_forward(pd), {}};
+            made.io.add(DNNL_ARG_SRC, data);
+            made.io.add(DNNL_ARG_DST, data);
+            // Scale and shift are per element of a row: length D.
+            if (scale) made.io.add(DNNL_ARG_SCALE, vector_desc(d));
+            if (shift) made.io.add(DNNL_ARG_SHIFT, vector_desc(d));
+            return made;
         });
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, wrap(data, src)},
-                                                   {DNNL_ARG_DST, wrap(data, dst)}};
-        // Scale and shift are per element of a row: length D.
-        if (scale) args.emplace(DNNL_ARG_SCALE, wrap(vector_desc(d), scale));
-        if (shift) args.emplace(DNNL_ARG_SHIFT, wrap(vector_desc(d), shift));
-        e.prim.execute(stream(), args);
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DST, dst);
+        if (scale) e.io.bind(DNNL_ARG_SCALE, scale);
+        if (shift) e.io.bind(DNNL_ARG_SHIFT, shift);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }

@@ -7,9 +7,24 @@ namespace gantry::kernels {
 
 namespace {
 struct Entry {
-    dnnl::memory::desc src, dst;
     dnnl::primitive prim;
+    BoundArgs io;
 };
+
+Entry make_entry(dnnl::primitive prim, const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+    Entry e{std::move(prim), {}};
+    e.io.add(DNNL_ARG_SRC, src);
+    e.io.add(DNNL_ARG_DST, dst);
+    return e;
+}
+
+void execute(Entry& e, const float* src, float* dst) {
+    std::lock_guard<std::mutex> hold(*e.io.busy);
+    e.io.bind(DNNL_ARG_SRC, src);
+    e.io.bind(DNNL_ARG_DST, dst);
+    e.prim.execute(stream(), e.io.args);
+    stream().wait();
+}
 
 Shape scaled(const Shape& s, int64_t mul, int64_t div) {
     return Shape{s[0], s[1], s[2] * mul / div, s[3] * mul / div};
@@ -27,10 +42,9 @@ void upsample_nearest_forward(const Shape& src_shape, int64_t factor, const floa
             auto desc = dnnl::resampling_forward::desc(dnnl::prop_kind::forward_inference,
                                                        dnnl::algorithm::resampling_nearest, s, d);
             auto pd = dnnl::resampling_forward::primitive_desc(desc, engine());
-            return Entry{s, d, dnnl::resampling_forward(pd)};
+            return make_entry(dnnl::resampling_forward(pd), s, d);
         });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC, wrap(e.src, src)}, {DNNL_ARG_DST, wrap(e.dst, dst)}});
-        stream().wait();
+        execute(e, src, dst);
     });
 }
 
@@ -49,10 +63,9 @@ void sum_pool_forward(const Shape& src_shape, int64_t k, const float* src, float
                 dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, s,
                 d, {k, k}, {k, k}, {0, 0}, {0, 0});
             auto pd = dnnl::pooling_forward::primitive_desc(desc, engine());
-            return Entry{s, d, dnnl::pooling_forward(pd)};
+            return make_entry(dnnl::pooling_forward(pd), s, d);
         });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC, wrap(e.src, src)}, {DNNL_ARG_DST, wrap(e.dst, dst)}});
-        stream().wait();
+        execute(e, src, dst);
     });
     const float area = static_cast<float>(k * k);
     const int64_t n = dst_shape.numel();

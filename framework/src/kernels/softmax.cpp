@@ -7,8 +7,8 @@ namespace gantry::kernels {
 
 namespace {
 struct SoftmaxForward {
-    dnnl::memory::desc data;
     dnnl::softmax_v2_forward prim;
+    BoundArgs io;
 };
 }  // namespace
 
@@ -25,10 +25,15 @@ void softmax_forward(const Shape& shape, int axis, bool log, const float* src, f
             auto d = dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference, alg,
                                                     data, data, axis);
             auto pd = dnnl::softmax_v2_forward::primitive_desc(d, engine());
-            return SoftmaxForward{data, dnnl::softmax_v2_forward(pd)};
+            SoftmaxForward made{dnnl::softmax_v2_forward(pd), {}};
+            made.io.add(DNNL_ARG_SRC, data);
+            made.io.add(DNNL_ARG_DST, data);
+            return made;
         });
-        e.prim.execute(stream(), {{DNNL_ARG_SRC, wrap(e.data, src)},
-                                  {DNNL_ARG_DST, wrap(e.data, dst)}});
+        std::lock_guard<std::mutex> hold(*e.io.busy);
+        e.io.bind(DNNL_ARG_SRC, src);
+        e.io.bind(DNNL_ARG_DST, dst);
+        e.prim.execute(stream(), e.io.args);
         stream().wait();
     });
 }
