@@ -272,7 +272,7 @@ std::shared_ptr<nn::Module> build_mlp(Role role, const std::map<std::string, plu
     for (const auto& [k, v] : set) o.set(k, v);
     auto arch = builtin_host().create_architecture("mlp", o, plugin::Context{});
     Rng rng(seed, 3);
-    NetworkSpec spec{role, mixture()->info(), latent, pack, &rng};
+    NetworkSpec spec{role, mixture()->info(), latent, pack, &rng, Shape{}};
     return arch->build(spec);
 }
 

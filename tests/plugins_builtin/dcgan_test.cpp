@@ -40,7 +40,7 @@ std::shared_ptr<nn::Module> build(Role role, const DataInfo& data, const Set& se
     for (const auto& [k, v] : set) o.set(k, v);
     auto arch = builtin_host().create_architecture("dcgan", o, plugin::Context{});
     Rng rng(seed, 3);
-    return arch->build(NetworkSpec{role, data, latent, pack, &rng});
+    return arch->build(NetworkSpec{role, data, latent, pack, &rng, Shape{}});
 }
 
 Tensor labels_of(std::vector<float> values) {

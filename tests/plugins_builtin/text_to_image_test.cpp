@@ -60,7 +60,7 @@ std::shared_ptr<nn::Module> build(const std::string& plugin, Role role, const Da
     plugin::Options o = plugin_options(plugin::Kind::architecture, plugin, set);
     auto arch = builtin_host().create_architecture(plugin, o, plugin::Context{});
     Rng rng(1, 3);
-    NetworkSpec spec{role, data, 8, pack, &rng};
+    NetworkSpec spec{role, data, 8, pack, &rng, Shape{}};
     if (const auto shape = datasets::find_condition_shape(data)) spec.condition = *shape;
     return arch->build(spec);
 }

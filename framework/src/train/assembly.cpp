@@ -193,9 +193,10 @@ Assembly assemble(const config::ExperimentSpec& spec, PluginSession& session) {
 
     // G first, then D, from one stream: the initial weights are a function of the seed alone.
     Rng init_rng(spec.seed, kInitStream);
-    NetworkSpec g_spec{Role::generator, run.data, spec.generator.latent, 1, &init_rng};
-    NetworkSpec d_spec{Role::discriminator, run.data, spec.generator.latent, spec.discriminator.pack, &init_rng};
-    if (condition) g_spec.condition = d_spec.condition = *condition;
+    const Shape condition_shape = condition ? *condition : Shape{};
+    NetworkSpec g_spec{Role::generator, run.data, spec.generator.latent, 1, &init_rng, condition_shape};
+    const NetworkSpec d_spec{Role::discriminator, run.data, spec.generator.latent, spec.discriminator.pack,
+                             &init_rng, condition_shape};
     TrainerParts parts;
     parts.generator = build_network(*run.generator_arch, g_spec, spec, "generator", spec.generator);
     parts.discriminator =
