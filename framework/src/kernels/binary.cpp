@@ -128,15 +128,10 @@ void reduce(Reduction alg, const Shape& src_shape, const float* src, const Shape
             auto d = dnnl::reduction::desc(a, md_src, md_dst, 0.f, 0.f);
             auto pd = dnnl::reduction::primitive_desc(d, engine());
             ReductionEntry made{md_src, md_dst, dnnl::reduction(pd), {}};
-            made.io.add(DNNL_ARG_SRC, md_src);
-            made.io.add(DNNL_ARG_DST, md_dst);
+            made.io.add_src_dst(md_src, md_dst);
             return made;
         });
-        std::lock_guard<std::mutex> hold(*e.io.busy);
-        e.io.bind(DNNL_ARG_SRC, src);
-        e.io.bind(DNNL_ARG_DST, dst);
-        e.prim.execute(stream(), e.io.args);
-        stream().wait();
+        e.io.run_src_dst(e.prim, src, dst);
     });
 }
 

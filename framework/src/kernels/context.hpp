@@ -152,6 +152,20 @@ struct BoundArgs {
     void bind(int arg, const float* data) {
         args.at(arg).set_data_handle(const_cast<float*>(data));
     }
+
+    /// The two arguments of a src -> dst primitive (eltwise, softmax, reduction, resampling, ...).
+    void add_src_dst(const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+        add(DNNL_ARG_SRC, src);
+        add(DNNL_ARG_DST, dst);
+    }
+    /// A src -> dst primitive's whole call: bind both buffers, execute, wait.
+    void run_src_dst(const dnnl::primitive& prim, const float* src, float* dst) {
+        std::lock_guard<std::mutex> hold(*busy);
+        bind(DNNL_ARG_SRC, src);
+        bind(DNNL_ARG_DST, dst);
+        prim.execute(stream(), args);
+        stream().wait();
+    }
 };
 
 }  // namespace gantry::kernels

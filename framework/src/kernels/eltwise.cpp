@@ -55,15 +55,10 @@ void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, flo
     guarded("eltwise_forward", key, [&] {
         EltwiseForward& e = cache.get(key, [&] {
             EltwiseForward made = make_forward(alg, alpha, beta, n);
-            made.io.add(DNNL_ARG_SRC, flat(n));
-            made.io.add(DNNL_ARG_DST, flat(n));
+            made.io.add_src_dst(flat(n), flat(n));
             return made;
         });
-        std::lock_guard<std::mutex> hold(*e.io.busy);
-        e.io.bind(DNNL_ARG_SRC, src);
-        e.io.bind(DNNL_ARG_DST, dst);
-        e.prim.execute(stream(), e.io.args);
-        stream().wait();
+        e.io.run_src_dst(e.prim, src, dst);
     });
 }
 

@@ -13,17 +13,8 @@ struct Entry {
 
 Entry make_entry(dnnl::primitive prim, const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
     Entry e{std::move(prim), {}};
-    e.io.add(DNNL_ARG_SRC, src);
-    e.io.add(DNNL_ARG_DST, dst);
+    e.io.add_src_dst(src, dst);
     return e;
-}
-
-void execute(Entry& e, const float* src, float* dst) {
-    std::lock_guard<std::mutex> hold(*e.io.busy);
-    e.io.bind(DNNL_ARG_SRC, src);
-    e.io.bind(DNNL_ARG_DST, dst);
-    e.prim.execute(stream(), e.io.args);
-    stream().wait();
 }
 
 Shape scaled(const Shape& s, int64_t mul, int64_t div) {
@@ -44,7 +35,7 @@ void upsample_nearest_forward(const Shape& src_shape, int64_t factor, const floa
             auto pd = dnnl::resampling_forward::primitive_desc(desc, engine());
             return make_entry(dnnl::resampling_forward(pd), s, d);
         });
-        execute(e, src, dst);
+        e.io.run_src_dst(e.prim, src, dst);
     });
 }
 
@@ -65,7 +56,7 @@ void sum_pool_forward(const Shape& src_shape, int64_t k, const float* src, float
             auto pd = dnnl::pooling_forward::primitive_desc(desc, engine());
             return make_entry(dnnl::pooling_forward(pd), s, d);
         });
-        execute(e, src, dst);
+        e.io.run_src_dst(e.prim, src, dst);
     });
     const float area = static_cast<float>(k * k);
     const int64_t n = dst_shape.numel();

@@ -26,15 +26,10 @@ void softmax_forward(const Shape& shape, int axis, bool log, const float* src, f
                                                     data, data, axis);
             auto pd = dnnl::softmax_v2_forward::primitive_desc(d, engine());
             SoftmaxForward made{dnnl::softmax_v2_forward(pd), {}};
-            made.io.add(DNNL_ARG_SRC, data);
-            made.io.add(DNNL_ARG_DST, data);
+            made.io.add_src_dst(data, data);
             return made;
         });
-        std::lock_guard<std::mutex> hold(*e.io.busy);
-        e.io.bind(DNNL_ARG_SRC, src);
-        e.io.bind(DNNL_ARG_DST, dst);
-        e.prim.execute(stream(), e.io.args);
-        stream().wait();
+        e.io.run_src_dst(e.prim, src, dst);
     });
 }
 
