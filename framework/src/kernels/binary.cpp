@@ -30,13 +30,11 @@ dnnl::memory::dims padded(const Shape& shape, int rank) {
 }
 
 struct BinaryEntry {
-    dnnl::memory::desc a, b, dst;
     dnnl::binary prim;
     BoundArgs io;
 };
 
 struct ReductionEntry {
-    dnnl::memory::desc src, dst;
     dnnl::reduction prim;
     BoundArgs io;
 };
@@ -89,7 +87,7 @@ void binary(Binary alg, const Shape& out, const float* a, const Shape& b_shape, 
             auto md_b = plain_desc(padded(b_shape, rank));
             auto d = dnnl::binary::desc(algorithm_of(alg), md_a, md_b, md_a);
             auto pd = dnnl::binary::primitive_desc(d, engine());
-            BinaryEntry made{md_a, md_b, md_a, dnnl::binary(pd), {}};
+            BinaryEntry made{dnnl::binary(pd), {}};
             made.io.add(DNNL_ARG_SRC_0, md_a);
             made.io.add(DNNL_ARG_SRC_1, md_b);
             made.io.add(DNNL_ARG_DST, md_a);
@@ -127,7 +125,7 @@ void reduce(Reduction alg, const Shape& src_shape, const float* src, const Shape
                                            : dnnl::algorithm::reduction_mean;
             auto d = dnnl::reduction::desc(a, md_src, md_dst, 0.f, 0.f);
             auto pd = dnnl::reduction::primitive_desc(d, engine());
-            ReductionEntry made{md_src, md_dst, dnnl::reduction(pd), {}};
+            ReductionEntry made{dnnl::reduction(pd), {}};
             made.io.add_src_dst(md_src, md_dst);
             return made;
         });

@@ -31,7 +31,6 @@ struct EltwiseForward {
 };
 
 struct EltwiseBackward {
-    dnnl::eltwise_backward::primitive_desc pd;
     dnnl::eltwise_backward prim;
     BoundArgs io;
 };
@@ -72,7 +71,7 @@ void eltwise_backward(Eltwise alg, float alpha, float beta, const float* diff_ds
             EltwiseForward hint = make_forward(alg, alpha, beta, n);
             auto d = dnnl::eltwise_backward::desc(algorithm_of(alg), flat(n), flat(n), alpha, beta);
             auto pd = dnnl::eltwise_backward::primitive_desc(d, engine(), hint.pd);
-            EltwiseBackward made{pd, dnnl::eltwise_backward(pd), {}};
+            EltwiseBackward made{dnnl::eltwise_backward(pd), {}};
             made.io.add(DNNL_ARG_SRC, flat(n));
             made.io.add(DNNL_ARG_DIFF_DST, flat(n));
             made.io.add(DNNL_ARG_DIFF_SRC, flat(n));

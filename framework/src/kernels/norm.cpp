@@ -31,7 +31,6 @@ struct BatchNormForward {
 };
 
 struct BatchNormBackward {
-    dnnl::batch_normalization_backward::primitive_desc pd;
     dnnl::batch_normalization_backward prim;
     BoundArgs io;
     // Where a parameter gradient nobody asked for goes (e.g. a frozen D's in the G step): oneDNN
@@ -51,7 +50,6 @@ BatchNormForward make_bn_forward(const BatchNormDims& dims, bool training, float
 }
 
 struct LayerNormForward {
-    dnnl::layer_normalization_forward::primitive_desc pd;
     dnnl::layer_normalization_forward prim;
     BoundArgs io;
 };
@@ -113,7 +111,7 @@ void batch_norm_backward(const BatchNormDims& dims, float eps, const float* src,
             auto d = dnnl::batch_normalization_backward::desc(prop, data_desc(dims),
                                                               data_desc(dims), eps, flags);
             auto pd = dnnl::batch_normalization_backward::primitive_desc(d, engine(), hint.pd);
-            BatchNormBackward made{pd, dnnl::batch_normalization_backward(pd), {}, {}, {}};
+            BatchNormBackward made{dnnl::batch_normalization_backward(pd), {}, {}, {}};
             const auto data = data_desc(dims);
             const auto channels = vector_desc(dims.c);
             for (int arg : {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}) made.io.add(arg, data);
@@ -164,7 +162,7 @@ void layer_norm_forward(int64_t n, int64_t d, float eps, const float* src, const
             auto desc = dnnl::layer_normalization_forward::desc(
                 dnnl::prop_kind::forward_inference, data, eps, flags);
             auto pd = dnnl::layer_normalization_forward::primitive_desc(desc, engine());
-            LayerNormForward made{pd, dnnl::layer_normalization_forward(pd), {}};
+            LayerNormForward made{dnnl::layer_normalization_forward(pd), {}};
             made.io.add(DNNL_ARG_SRC, data);
             made.io.add(DNNL_ARG_DST, data);
             // Scale and shift are per element of a row: length D.
